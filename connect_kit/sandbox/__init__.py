@@ -1,0 +1,211 @@
+"""The embedded Connect sandbox: dev and prod simulated on loopback over HTTPS.
+
+>>> import connect_kit as ck
+>>> sb = ck.sandbox.start()          # idempotent; runs in a background thread
+>>> sb.url("dev")                    # doctest: +ELLIPSIS
+'https://127.0.0.1:...'
+>>> client_id, client_secret = sb.credentials("dev")
+>>> sb.stop()
+
+What is documented and what is simulated is told apart in ``SANDBOX.md`` beside this file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import weakref
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from .app import build_app
+from .faults import FaultSettings
+from .instance import PROFILES, Instance
+from .oauth import expire_all
+from .server import ServerThread, bind, make_server
+from .state import State
+from .tls import make_certificates
+
+__all__ = ["ENVIRONMENTS", "FaultSettings", "Sandbox", "running", "start", "stop"]
+
+ENVIRONMENTS = ("dev", "prod")
+
+
+class Sandbox:
+    """Two simulated Connect servers (dev and prod), each on its own loopback port.
+
+    Args:
+        state_dir: where to keep state (one SQLite file per instance) and the CA; ``None``
+            keeps state in memory and the CA in a temporary folder removed on stop.
+        token_ttl: lifetime of access tokens in seconds (24 h, as Connect's).
+        faults: initial faults per environment, e.g. ``{"dev": {"latency_ms": 50}}``.
+        ports: fixed ports per environment (default: free ones).
+        latency: ``False`` turns off the environments' own small latency profiles.
+    """
+
+    def __init__(
+        self,
+        state_dir: str | Path | None = None,
+        *,
+        token_ttl: int = 86400,
+        faults: dict[str, dict[str, Any]] | None = None,
+        ports: dict[str, int] | None = None,
+        latency: bool = True,
+    ) -> None:
+        if not isinstance(token_ttl, int) or token_ttl <= 0:
+            raise ValueError(f"token_ttl must be a positive number of seconds, got {token_ttl!r}")
+        unknown = set(faults or {}) - set(ENVIRONMENTS)
+        if unknown:
+            raise ValueError(
+                f"faults for unknown environment(s) {sorted(unknown)}: expected dev, prod"
+            )
+        self.state_dir = Path(state_dir).expanduser() if state_dir else None
+        self._tmp = (
+            None if self.state_dir else Path(tempfile.mkdtemp(prefix="connect-kit-sandbox-"))
+        )
+        folder = self.state_dir or self._tmp
+        assert folder is not None
+        if self._tmp is not None:  # removed on stop, or at exit if never stopped
+            weakref.finalize(self, shutil.rmtree, self._tmp, True)
+        self.certificates = make_certificates(folder)
+        self.instances: dict[str, Instance] = {}
+        servers = []
+        for env in ENVIRONMENTS:
+            profile = PROFILES[env]
+            if not latency:
+                profile = type(profile)(**{**vars(profile), "latency_ms": 0.0, "jitter_ms": 0.0})
+            state = State(self.state_dir / f"{env}.sqlite3" if self.state_dir else None)
+            instance = Instance(profile, state, token_ttl=token_ttl)
+            if faults and env in faults:
+                instance.faults.update(**faults[env])
+            sock = bind((ports or {}).get(env, 0))
+            instance.base_url = f"https://127.0.0.1:{sock.getsockname()[1]}"
+            servers.append((make_server(build_app(instance), self.certificates), sock))
+            self.instances[env] = instance
+        self._thread = ServerThread(servers)
+        self.running = False
+
+    # lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Serve in a background thread; returns once both instances accept connections."""
+        if not self.running:
+            self._thread.start()
+            self.running = True
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until Ctrl-C (what ``connect-kit sandbox`` does)."""
+        self.running = True
+        try:
+            self._thread.run_forever()
+        finally:
+            self._close()
+
+    def stop(self) -> None:
+        """Stop both instances and release their ports (state files stay)."""
+        if self.running:
+            self._thread.stop()
+        self._close()
+
+    def _close(self) -> None:
+        self.running = False
+        for instance in self.instances.values():
+            instance.state.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # facts -------------------------------------------------------------------------------
+
+    def _instance(self, env: str) -> Instance:
+        try:
+            return self.instances[env]
+        except KeyError:
+            raise ValueError(f"unknown sandbox environment {env!r}: expected dev or prod") from None
+
+    def url(self, env: str) -> str:
+        """The server URL of an instance, e.g. ``https://127.0.0.1:54321``."""
+        return self._instance(env).base_url
+
+    def credentials(self, env: str) -> tuple[str, str]:
+        """The (client_id, client_secret) of the instance's OAuth application."""
+        return self._instance(env).credentials()
+
+    def create_client(self, env: str) -> tuple[str, str]:
+        """Register one more OAuth application on an instance; returns its credentials."""
+        return self._instance(env).create_client()
+
+    @property
+    def ca_file(self) -> str:
+        """PEM file of the local CA that signed the instances' certificates."""
+        return str(self.certificates.ca_file)
+
+    # control -----------------------------------------------------------------------------
+
+    def faults(self, env: str, **changes: Any) -> FaultSettings:
+        """Read, or change, the faults of an instance while it runs."""
+        return self._instance(env).faults.update(**changes)
+
+    def reset_faults(self, env: str | None = None) -> None:
+        """Turn every fault off (on one instance, or both)."""
+        for name in [env] if env else ENVIRONMENTS:
+            self._instance(name).faults.reset()
+
+    def expire_tokens(self, env: str) -> int:
+        """Expire every token of an instance now; returns how many were live."""
+        return expire_all(self._instance(env))
+
+    def advance_clock(self, env: str, seconds: float) -> None:
+        """Move an instance's clock forward (holds and tokens expire as time passes)."""
+        self._instance(env).clock_offset += timedelta(seconds=seconds)
+
+    def __repr__(self) -> str:
+        status = "running" if self.running else "stopped"
+        urls = ", ".join(f"{env}={self.url(env)}" for env in ENVIRONMENTS)
+        return f"<Sandbox {status}: {urls}>"
+
+
+_lock = threading.Lock()
+_current: Sandbox | None = None
+
+
+def start(state_dir: str | Path | None = None, **options: Any) -> Sandbox:
+    """Start the embedded sandbox, or return it if it is already running.
+
+    Options are those of :class:`Sandbox`; asking for different ones while it runs is an
+    error (stop it first).
+    """
+    global _current
+    with _lock:
+        if _current is not None and _current.running:
+            wanted = Path(state_dir).expanduser() if state_dir else None
+            if options or (state_dir is not None and wanted != _current.state_dir):
+                raise RuntimeError(
+                    "the sandbox is already running with other options; call "
+                    "connect_kit.sandbox.stop() first"
+                )
+            return _current
+        _current = Sandbox(state_dir, **options).start()
+        return _current
+
+
+def running() -> Sandbox | None:
+    """The embedded sandbox if it is running."""
+    return _current if _current is not None and _current.running else None
+
+
+def stop() -> None:
+    """Stop the embedded sandbox (a no-op when it is not running)."""
+    global _current
+    with _lock:
+        if _current is not None:
+            _current.stop()
+            _current = None

@@ -1,0 +1,221 @@
+"""The sandbox's HTTP face: one Starlette app per instance, routed from the spec.
+
+Every operation goes through the same steps: bearer token, faults, path and query
+parameters, body (capped, parsed and validated with the spec's request model), the
+operation's handler, and a response shaped by the spec's response model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from .. import spec
+from ..spec.base import Operation
+from ..spec.openapi import openapi
+from . import oauth
+from .errors import ApiError, OAuthError, bad_request, from_validation, not_found
+from .faults import FaultSettings
+from .handlers import HANDLERS, Context
+from .instance import Instance
+
+MAX_BODY = 1 << 20  # 1 MiB
+TRANSPORT = "connect_kit.transport"  # scope extension set by the server's protocol
+log = logging.getLogger("connect_kit.sandbox")
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class DropConnection:
+    """Close the connection without answering (the 'dropped connection' fault)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        transport = scope.get("extensions", {}).get(TRANSPORT)
+        if transport is None:  # a server without the hook: the nearest thing is a 502
+            await JSON({"error": {"message": "Bad gateway", "code": 5000}, "meta": {}}, 502)(
+                scope, receive, send
+            )
+            return
+        transport.abort()
+        for _ in range(5):  # let the server see the disconnect before the app returns
+            await asyncio.sleep(0)
+
+
+def error_response(error: ApiError | OAuthError) -> JSON:
+    headers = error.headers if isinstance(error, ApiError) else {"Cache-Control": "no-store"}
+    return JSON(error.body(), error.status, headers=headers)
+
+
+async def read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise ApiError(413, "Request body is too large (at most 1 MiB)", 1001, "body")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, "Request body is too large (at most 1 MiB)", 1001, "body")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def path_params(op: Operation, request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, kind in op.path_params.items():
+        raw = request.path_params[name]
+        if kind is int:
+            if not (raw.isdigit() and len(raw) <= 18):
+                raise bad_request("must be an integer", name)
+            params[name] = int(raw)
+        else:
+            params[name] = raw
+    for name in op.query:
+        value = request.query_params.get(name)
+        if not value:
+            raise bad_request("can't be blank", name)
+        params[name] = value
+    return params
+
+
+def validate_body(op: Operation, body: bytes) -> Any:
+    if op.request is None:
+        return None
+    try:
+        return op.request.model_validate_json(body if body.strip() else b"{}", strict=True)
+    except ValidationError as exc:
+        raise from_validation(exc) from None
+
+
+def shape(op: Operation, data: Any) -> Any:
+    """The handler's answer passed through the spec's response model."""
+    if op.response is None:
+        return data
+    return op.response.model_validate(data).model_dump(mode="json", exclude_unset=True)
+
+
+def parse_oauth_body(request: Request, body: bytes) -> Any:
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return dict(parse_qsl(body.decode("utf-8", "replace")))
+    try:
+        return orjson.loads(body or b"{}")
+    except orjson.JSONDecodeError:
+        raise OAuthError(400, "invalid_request", "The request body is not valid JSON.") from None
+
+
+def endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
+    handler = HANDLERS.get(op.name)
+    token_endpoint = {"create_token": oauth.issue_token, "revoke_token": oauth.revoke_token}.get(
+        op.name
+    )
+
+    async def serve(request: Request) -> Response:
+        instance: Instance = request.app.state.instance
+        try:
+            if op.area == "sandbox" and not instance.profile.sandbox_api:
+                raise not_found()
+            grant = None
+            if op.needs_token:
+                grant = oauth.check_bearer(
+                    instance, request.headers.get("authorization"), request.url.path
+                )
+            client = grant.client_id if grant else (request.client.host if request.client else "")
+            decision = instance.faults.decide(client)
+            if decision.delay:
+                await asyncio.sleep(decision.delay)
+            if decision.drop:
+                return DropConnection()  # type: ignore[return-value]
+            if decision.status == 429:
+                raise ApiError(
+                    429,
+                    "Too many requests",
+                    None,
+                    headers={"Retry-After": f"{decision.retry_after:g}"},
+                )
+            if decision.status:
+                raise ApiError(decision.status, "The service is unavailable, retry later", 5000)
+            body = await read_body(request)
+            if token_endpoint is not None:
+                answer = token_endpoint(
+                    instance, parse_oauth_body(request, body), dict(request.query_params)
+                )
+                return JSON(shape(op, answer), headers={"Cache-Control": "no-store"})
+            params = path_params(op, request)
+            ctx = Context(instance, grant, params, validate_body(op, body))
+            with instance.state.lock:
+                answer = handler(ctx) if handler else None
+            if handler is None:
+                raise ApiError(501, f"{op.name} is not simulated", None)
+            return JSON(shape(op, answer))
+        except (ApiError, OAuthError) as error:
+            return error_response(error)
+        except Exception:  # a bug of the sandbox: answer like a server, log it for us
+            log.exception("sandbox error in %s", op.name)
+            return JSON({"error": {"message": "Internal error", "code": 5000}, "meta": {}}, 500)
+
+    serve.__name__ = op.name
+    return serve
+
+
+async def serve_openapi(request: Request) -> Response:
+    instance: Instance = request.app.state.instance
+    return JSON(openapi(server=instance.base_url, sandbox=instance.profile.sandbox_api))
+
+
+async def serve_faults(request: Request) -> Response:
+    """``GET``/``PUT /_sandbox/faults``: read or change this instance's faults (any token)."""
+    instance: Instance = request.app.state.instance
+    try:
+        oauth.check_bearer(instance, request.headers.get("authorization"), request.url.path)
+        if request.method == "PUT":
+            try:
+                changes = orjson.loads(await read_body(request))
+            except orjson.JSONDecodeError:
+                raise bad_request("Invalid JSON", "body") from None
+            if not isinstance(changes, dict):
+                raise bad_request("must be a JSON object", "body")
+            try:
+                instance.faults.update(**changes)
+            except (TypeError, ValueError) as exc:
+                raise bad_request(str(exc), "body") from None
+        return JSON(vars(instance.faults.settings) | {"names": list(FaultSettings.names())})
+    except ApiError as error:
+        return error_response(error)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(not_found("Not found"))
+    return error_response(
+        ApiError(exc.status_code, exc.detail or "Request not allowed", None, headers=exc.headers)
+    )
+
+
+def build_app(instance: Instance) -> Starlette:
+    """The ASGI app that serves one instance."""
+    routes = [
+        Route(op.path, endpoint(op), methods=[op.method], name=op.name)
+        for op in spec.OPERATIONS.values()
+    ]
+    routes.append(Route("/openapi.json", serve_openapi, methods=["GET"]))
+    routes.append(Route("/_sandbox/faults", serve_faults, methods=["GET", "PUT"]))
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app.state.instance = instance
+    return app

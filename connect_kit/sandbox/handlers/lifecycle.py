@@ -1,0 +1,307 @@
+"""The sandbox API: shoppers, batches and their workflow states, item actions, Instacart
+users and simulated callbacks (sandbox reference, section 1).
+
+A batch's workflow state drives the status of its orders; ``completed`` shows on the
+order as ``delivered`` (the testing center's "Order Complete").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from ..errors import bad_request, not_found
+from ..oauth import digest
+from . import Context, handles
+from .common import iso, order_or_error, product_of, record_event, set_status
+
+SEQUENCES: dict[str, tuple[str, ...]] = {
+    "delivery": (
+        "brand_new",
+        "acknowledged",
+        "picking",
+        "verifying_replacements",
+        "checkout",
+        "receipt_sanity_check",
+        "delivering",
+        "completed",
+    ),
+    "pickup": (
+        "brand_new",
+        "acknowledged",
+        "picking",
+        "verifying_replacements",
+        "checkout",
+        "receipt_sanity_check",
+        "bags_check",
+        "staged",
+    ),
+    "runner_customer": ("brand_new", "at_store", "bags_verified", "completed"),
+    "delivery_only": (
+        "brand_new",
+        "acknowledged_for_delivery",
+        "at_store",
+        "bags_verified",
+        "delivering",
+        "completed",
+    ),
+}
+BATCH_FOR_KIND = {
+    "delivery": "delivery",
+    "pickup": "pickup",
+    "last_mile": "delivery_only",
+    "dispatch": "delivery_only",
+}
+# the order status each batch needs before it can start
+READY = {
+    "delivery": ("brand_new",),
+    "pickup": ("brand_new",),
+    "runner_customer": ("staged",),
+    "delivery_only": ("brand_new", "staged_for_delivery"),
+}
+PICKING = ("acknowledged", "picking", "verifying_replacements")
+FIRST_SHOPPER_ID = 21_850_710
+FIRST_BATCH_ID = 1
+FIRST_INSTACART_USER_ID = 940_626_754
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _order_status(batch_type: str, state: str) -> str | None:
+    """The order status a batch state shows, or None when the order keeps its own."""
+    if state == "completed":
+        return "delivered"
+    if state == "brand_new":
+        return None
+    return state
+
+
+def _shopper(ctx: Context, shopper_id: int) -> dict[str, Any]:
+    shopper = ctx.state.get("shopper", shopper_id)
+    if shopper is None:
+        raise bad_request("Shopper not found", "shopper_id")
+    return shopper
+
+
+@handles("create_shopper")
+def create_shopper(ctx: Context) -> dict[str, Any]:
+    body = ctx.body
+    if body.email is not None and not EMAIL.match(body.email):
+        raise bad_request("Invalid email", "email")
+    phone = None
+    if body.phone is not None:
+        phone = re.sub(r"[\s().+-]", "", body.phone)
+        if not phone.isdigit() or not 10 <= len(phone) <= 15:
+            raise bad_request("Invalid phone number", "phone")
+        if ctx.state.find("shopper", phone=phone):
+            raise bad_request("An account already exists with this number", "phone")
+    shopper_id = ctx.state.next_id("shopper", FIRST_SHOPPER_ID)
+    ctx.state.put("shopper", shopper_id, {"id": shopper_id, "email": body.email, "phone": phone})
+    return {"id": shopper_id}
+
+
+def _move(ctx: Context, batch: dict[str, Any], state: str) -> None:
+    batch["workflow_state"] = state
+    status = _order_status(batch["batch_type"], state)
+    for order_id in batch["order_ids"]:
+        order = ctx.state.get("order", order_id)
+        if order is None or order["status"] == "canceled" or status is None:
+            continue
+        if status == "delivered":
+            order["delivered_at"] = iso(ctx.instance.now())
+            order.setdefault("bag_count", max(1, len(order.get("items", [])) // 4))
+        set_status(ctx, order, status, batch_id=batch["id"])
+        ctx.state.put("order", order_id, order)
+    ctx.state.put("batch", batch["id"], batch)
+
+
+@handles("generate_batch")
+def generate_batch(ctx: Context) -> dict[str, Any]:
+    body = ctx.body
+    shopper = _shopper(ctx, body.shopper_id)
+    orders = []
+    for i, ref in enumerate(body.orders):
+        order = ctx.state.get("order", ref.id)
+        if order is None or (ref.user_id is not None and order["user_id"] != ref.user_id):
+            raise bad_request("Order not found", f"orders[{i}]")
+        orders.append(order)
+    batch_type = body.batch_type or BATCH_FOR_KIND[orders[0]["kind"]]
+    for i, order in enumerate(orders):
+        kind_fits = BATCH_FOR_KIND[order["kind"]] == batch_type or (
+            batch_type == "runner_customer" and order["kind"] == "pickup"
+        )
+        if not kind_fits or order["status"] not in READY[batch_type]:
+            raise bad_request("Orders unbatchable", f"orders[{i}]")
+    sequence = SEQUENCES[batch_type]
+    first = "brand_new" if batch_type == "runner_customer" else sequence[1]
+    state = body.workflow_state or first
+    if state not in sequence:
+        raise bad_request(f"is not a state of a {batch_type} batch", "workflow_state")
+    batch = {
+        "id": ctx.state.next_id("batch", FIRST_BATCH_ID),
+        "shopper_id": shopper["id"],
+        "batch_type": batch_type,
+        "order_ids": [o["id"] for o in orders],
+        "workflow_state": state,
+    }
+    _move(ctx, batch, state)
+    return {"id": batch["id"], "workflow_state": state}
+
+
+@handles("advance_batch")
+def advance_batch(ctx: Context) -> dict[str, Any]:
+    batch = ctx.state.get("batch", ctx.params["batch_id"])
+    if batch is None:
+        raise not_found("Resource not found", "batch_id")
+    sequence = SEQUENCES[batch["batch_type"]]
+    here = sequence.index(batch["workflow_state"])
+    target = ctx.body.workflow_state or ctx.body.status
+    if target is None:
+        if here == len(sequence) - 1:
+            raise bad_request(f"The batch is already {batch['workflow_state']}", "batch_id")
+        target = sequence[here + 1]
+    elif target not in sequence:
+        raise bad_request(f"is not a state of a {batch['batch_type']} batch", "workflow_state")
+    elif sequence.index(target) <= here:
+        raise bad_request(f"The batch is already past {target}", "workflow_state")
+    _move(ctx, batch, target)
+    return {"id": batch["id"], "workflow_state": target}
+
+
+def _picking_order(ctx: Context) -> dict[str, Any]:
+    _shopper(ctx, ctx.params["shopper_id"])
+    order = ctx.state.get("order", ctx.params["order_id"])
+    if order is None:
+        raise not_found("Resource not found", "order_id")
+    if order["status"] not in PICKING:
+        raise bad_request("Items can only change while the order is being picked", "order_id")
+    return order
+
+
+@handles("create_shopper_order_item")
+def create_shopper_order_item(ctx: Context) -> dict[str, Any]:
+    order = _picking_order(ctx)
+    body = ctx.body
+    product = product_of(body.item)
+    if product is None:
+        raise bad_request("Item not found", "item")
+    numbers = [int(line["line_num"]) for line in order["items"] if line["line_num"].isdigit()]
+    line = {
+        "line_num": str(max(numbers, default=0) + 1),
+        "item": {"upc": product.upc, "rrc": product.rrc},
+        "count": body.delivered_count if body.delivered_count is not None else 1,
+        "added_by_shopper": True,
+        "shopper": {"status": "found"},
+    }
+    if body.delivered_weight is not None:
+        line["weight"] = body.delivered_weight
+        line["shopper"]["delivered_weight"] = body.delivered_weight
+    if body.delivered_count is not None:
+        line["shopper"]["delivered_count"] = body.delivered_count
+    order["items"].append(line)
+    ctx.state.put("order", order["id"], order)
+    return {"success": True}
+
+
+@handles("update_shopper_order_item")
+def update_shopper_order_item(ctx: Context) -> dict[str, Any]:
+    order = _picking_order(ctx)
+    body = ctx.body
+    line = next(
+        (
+            x
+            for x in order["items"]
+            if x["line_num"] == ctx.params["line_num"] and not x.get("deleted")
+        ),
+        None,
+    )
+    if line is None:
+        raise not_found("Resource not found", "line_num")
+    shopper = line.setdefault("shopper", {})
+    if body.status is not None:
+        shopper["status"] = body.status
+    if body.replacement_item is not None:
+        replacement = product_of(body.replacement_item)
+        if replacement is None:
+            raise bad_request("Item not found", "replacement_item")
+        shopper["replacement_item"] = {"upc": replacement.upc, "rrc": replacement.rrc}
+    if body.status == "to_refund":
+        shopper["delivered_count"] = 0
+    if body.delivered_count is not None:
+        shopper["delivered_count"] = body.delivered_count
+    if body.delivered_weight is not None:
+        shopper["delivered_weight"] = body.delivered_weight
+    if body.scans is not None:
+        shopper["scans"] = [s.model_dump() for s in body.scans]
+    ctx.state.put("order", order["id"], order)
+    if body.status == "replaced":
+        record_event(
+            ctx,
+            order,
+            "fulfillment.order_item_replacement",
+            line_num=line["line_num"],
+            replacement_item=shopper["replacement_item"],
+        )
+    elif body.status == "to_refund":
+        record_event(ctx, order, "fulfillment.order_item_refund", line_num=line["line_num"])
+    return {"success": True}
+
+
+@handles("simulate_order_callback")
+def simulate_order_callback(ctx: Context) -> dict[str, Any]:
+    order = order_or_error(ctx)
+    event = ctx.body.event_name
+    if event == "canceled":
+        if order["status"] not in ("delivered", "canceled"):
+            order["cancellation_reason"] = "instacart_driven"
+            set_status(ctx, order, "canceled", cancellation_reason="instacart_driven")
+            ctx.state.put("order", order["id"], order)
+    else:  # rescheduled and late_delivery only send their callback
+        record_event(ctx, order, f"fulfillment.{event}")
+    return {"success": True}
+
+
+@handles("create_instacart_user")
+def create_instacart_user(ctx: Context) -> dict[str, Any]:
+    body = ctx.body
+    if not EMAIL.match(body.email):
+        raise bad_request("Invalid email", "email")
+    if ctx.state.find("instacart_user", email=body.email.lower()):
+        raise bad_request("An account already exists with this email", "email")
+    user_id = ctx.state.next_id("instacart_user", FIRST_INSTACART_USER_ID)
+    member = bool(body.instacartplus_member or body.express_member)
+    ctx.state.put(
+        "instacart_user",
+        user_id,
+        {
+            "id": user_id,
+            "email": body.email.lower(),
+            "phone": body.phone,
+            "password_sha256": hashlib.sha256(body.password.encode()).hexdigest(),
+            "instacartplus_member": member,
+        },
+    )
+    return {"id": user_id}
+
+
+@handles("authorize_instacart_user")
+def authorize_instacart_user(ctx: Context) -> dict[str, Any]:
+    body = ctx.body
+    if ctx.state.get("instacart_user", ctx.params["user_id"]) is None:
+        raise bad_request("Invalid user_id", "user_id")
+    if "account_linking" not in body.scope.replace(",", " ").split():
+        raise bad_request("must include account_linking", "scope")
+    code = secrets.token_urlsafe(32)
+    expires = ctx.instance.now() + timedelta(minutes=10)
+    ctx.state.put(
+        "auth_code",
+        digest(code),
+        {
+            "instacart_user_id": ctx.params["user_id"],
+            "redirect_uri": body.redirect_uri,
+            "expires_at": expires.timestamp(),
+        },
+    )
+    return {"code": code}

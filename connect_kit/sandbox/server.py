@@ -1,0 +1,108 @@
+"""Serving the instances: uvicorn over TLS on loopback, in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .tls import Certificates
+
+HOST = "127.0.0.1"  # loopback only, always
+
+
+class Protocol(HttpToolsProtocol):
+    """uvicorn's protocol, handing the app its transport so a fault can drop a connection."""
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = {"connect_kit.transport": self.transport}
+
+
+def bind(port: int = 0) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    sock.listen(256)
+    sock.setblocking(False)
+    return sock
+
+
+def make_server(app: Any, certificates: Certificates) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        http=Protocol,
+        ssl_certfile=str(certificates.cert_file),
+        ssl_keyfile=str(certificates.key_file),
+        lifespan="off",
+        access_log=False,
+        log_config=None,
+        log_level=logging.WARNING,
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=2,
+        server_header=False,
+    )
+    return uvicorn.Server(config)
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is absent on Windows
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+class ServerThread:
+    """Several uvicorn servers, each on its own socket, sharing one event loop thread."""
+
+    def __init__(self, servers: list[tuple[uvicorn.Server, socket.socket]]) -> None:
+        self.servers = servers
+        self.loop = new_loop()
+        self.thread = threading.Thread(target=self._run, name="connect-kit-sandbox", daemon=True)
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(
+                asyncio.gather(*(s.serve(sockets=[sock]) for s, sock in self.servers))
+            )
+        except BaseException as exc:  # surfaced by start()
+            self.error = exc
+        finally:
+            self.loop.close()
+
+    def start(self, timeout: float = 15.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not all(s.started for s, _ in self.servers):
+            if self.error or not self.thread.is_alive():
+                raise RuntimeError(f"the sandbox could not start: {self.error!r}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the sandbox did not start within {timeout:.0f} s")
+            time.sleep(0.005)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        for server, _ in self.servers:
+            server.should_exit = True
+        self.thread.join(timeout)
+        for _, sock in self.servers:
+            sock.close()
+
+    def run_forever(self) -> None:
+        """Serve in the calling thread until interrupted (the CLI's foreground mode)."""
+        self.thread.start()
+        try:
+            while self.thread.is_alive():
+                self.thread.join(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()

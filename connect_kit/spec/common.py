@@ -1,0 +1,246 @@
+"""Objects shared by several operations: addresses, items, windows, orders, errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from .base import RequestModel, ResponseModel, StrictObject, deprecated_field, open_enum
+
+PostalCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9A-Z]{3,10}$",
+        description="Digits and uppercase letters, no spaces.",
+        examples=["94105"],
+    ),
+]
+Locale = Annotated[
+    str, Field(pattern=r"^[a-z]{2}-[A-Z]{2}$", description="IETF tag.", examples=["en-US"])
+]
+Cents = Annotated[int, Field(ge=0, description="Amount in cents.")]
+ReplacementPolicy = Literal["no_replacements", "users_choice", "shoppers_choice"]
+
+
+class Address(RequestModel):
+    """A delivery address (reference 3.1)."""
+
+    address_line_1: str = Field(min_length=1, examples=["50 Beale St"])
+    address_line_2: str | None = None
+    address_type: str | None = Field(None, examples=["residential"])
+    postal_code: PostalCode
+    city: str | None = Field(None, examples=["San Francisco"])
+
+
+class ItemRef(StrictObject):
+    """A catalog item, named by exactly one of ``upc`` or ``rrc``."""
+
+    upc: str | None = Field(None, min_length=1, examples=["987665788999"])
+    rrc: str | None = Field(None, min_length=1, examples=["0452-38492"])
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ItemRef:
+        if (self.upc is None) == (self.rrc is None):
+            raise ValueError("give exactly one of upc or rrc")
+        return self
+
+
+class OrderItem(RequestModel):
+    """One cart line (reference 3.4)."""
+
+    line_num: str = Field(min_length=1, examples=["1"])
+    count: int | None = Field(None, ge=0, examples=[2])
+    weight: float | None = Field(None, ge=0)
+    special_instructions: str | None = None
+    replacement_policy: ReplacementPolicy | None = None
+    replacement_items: list[ItemRef] | None = None
+    item: ItemRef
+
+    @model_validator(mode="after")
+    def _count_or_weight(self) -> OrderItem:
+        if self.count is None and self.weight is None:
+            raise ValueError("give count or weight")
+        return self
+
+
+class OrderUser(RequestModel):
+    """The ``user`` object of create and update order (reference 3.5)."""
+
+    birthday: date | None = Field(None, description="Needed for alcohol.")
+    phone_number: str | None = Field(None, examples=["800-555-0100"])
+    sms_opt_in: bool | None = None
+
+
+class DesiredWindow(RequestModel):
+    """A window the customer would like (at least 60 minutes, starting and ending on the hour)."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+    @model_validator(mode="after")
+    def _on_the_hour(self) -> DesiredWindow:
+        for moment in (self.starts_at, self.ends_at):
+            if moment.minute or moment.second or moment.microsecond:
+                raise ValueError("windows must start and end on the hour")
+        if self.ends_at - self.starts_at < timedelta(minutes=60):
+            raise ValueError("windows must be at least 60 minutes long")
+        return self
+
+
+class FindBy(StrictObject):
+    """Where to look for stores: coordinates, an address, or a postal code.
+
+    Exactly one form is given; which forms an endpoint accepts is in ``forms``.
+    """
+
+    forms: ClassVar[tuple[str, ...]] = ("coordinates", "address", "postal_code")
+
+    latitude: float | None = Field(None, ge=-90, le=90, examples=[37.7910])
+    longitude: float | None = Field(None, ge=-180, le=180, examples=[-122.3940])
+    address_line_1: str | None = Field(None, min_length=1)
+    address_line_2: str | None = None
+    address_type: str | None = None
+    city: str | None = None
+    postal_code: PostalCode | None = None
+
+    @property
+    def form(self) -> str:
+        if self.latitude is not None or self.longitude is not None:
+            return "coordinates"
+        if self.address_line_1 is not None:
+            return "address"
+        return "postal_code"
+
+    @model_validator(mode="after")
+    def _one_form(self) -> FindBy:
+        coords = self.latitude is not None or self.longitude is not None
+        address = self.address_line_1 is not None or self.address_line_2 is not None
+        expected = " or ".join(_FORM_NAMES[f] for f in self.forms)
+        if coords and (address or self.postal_code is not None):
+            raise ValueError(f"give exactly one of {expected}")
+        if coords and (self.latitude is None or self.longitude is None):
+            raise ValueError("latitude and longitude go together")
+        if address and (self.address_line_1 is None or self.postal_code is None):
+            raise ValueError("an address needs address_line_1 and postal_code")
+        if not coords and not address and self.postal_code is None:
+            raise ValueError(f"give {expected}")
+        if self.form not in self.forms:
+            raise ValueError(f"this endpoint accepts {expected}")
+        return self
+
+
+_FORM_NAMES = {
+    "coordinates": "latitude/longitude",
+    "address": "an address (address_line_1, postal_code)",
+    "postal_code": "a postal_code",
+}
+
+
+# Responses -------------------------------------------------------------------------------
+
+
+class ItemIdentity(ResponseModel):
+    upc: str | None = None
+    rrc: str | None = None
+
+
+class OrderItemResponse(ResponseModel):
+    """One line of an order as the API returns it."""
+
+    record_key: ClassVar[str | None] = "line_num"
+
+    line_num: str
+    qty: int | float | None = None
+    qty_unit: open_enum("each", "lb") | None = None
+    replaced: bool | None = None
+    scan_code: str | None = None
+    replacement_policy: open_enum("no_replacements", "users_choice", "shoppers_choice") | None = (
+        None
+    )
+    item: ItemIdentity | None = None
+
+
+class FulfillmentDetails(ResponseModel):
+    store_location: str | None = None
+    window_starts_at: datetime
+    window_ends_at: datetime
+    delivered_at: datetime | None = None
+    bag_count: int | None = None
+
+
+ORDER_STATUSES = (
+    "brand_new",
+    "acknowledged",
+    "picking",
+    "verifying_replacements",
+    "checkout",
+    "receipt_sanity_check",
+    "bags_check",
+    "staged",
+    "staged_for_delivery",
+    "acknowledged_for_delivery",
+    "at_store",
+    "bags_verified",
+    "delivering",
+    "delivered",
+    "canceled",
+)
+
+
+class Order(ResponseModel):
+    """An order (reference 3.9): the response of create, get, update, tip, cancel, stage."""
+
+    record_key: ClassVar[str | None] = "id"
+
+    id: str
+    status: open_enum(*ORDER_STATUSES)
+    order_url: str | None = None
+    created_at: datetime | None = None
+    cancellation_reason: (
+        open_enum(
+            "customer_driven",
+            "instacart_driven",
+            "retailer_driven",
+            "shopper_driven",
+            "unbatchable",
+            "other",
+        )
+        | None
+    ) = None
+    locale: str | None = None
+    is_express: bool | None = deprecated_field("is_instacartplus")
+    is_instacartplus: bool | None = None
+    metadata: dict[str, Any] | None = None
+    fulfillment_details: FulfillmentDetails | None = None
+    warnings: list[dict[str, Any]] | None = None
+    items: list[OrderItemResponse] | None = None
+    pos_payment_method: open_enum("UNSPECIFIED", "UNKNOWN", "MARQETA", "BYPASS") | None = None
+
+
+class OrdersResponse(ResponseModel):
+    orders: list[Order] = []
+
+
+class Success(ResponseModel):
+    success: bool
+
+
+class ErrorDetail(ResponseModel):
+    message: str
+    code: int | None = None
+    errors: list[ErrorEnvelope] | None = None
+
+
+class ErrorEnvelope(ResponseModel):
+    """The API's error body: ``{"error": {"message", "code"}, "meta": {"key"}}``.
+
+    Several errors at once come as one wrapper (code 9999) whose ``error.errors`` lists them.
+    """
+
+    error: ErrorDetail
+    meta: dict[str, Any] = {}
+
+
+ErrorDetail.model_rebuild()

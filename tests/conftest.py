@@ -1,0 +1,66 @@
+"""Shared fixtures: one real sandbox (dev and prod over HTTPS) for the whole run."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+from helpers import Api
+
+from connect_kit.sandbox import Sandbox
+
+# Variables that change HTTP behaviour from outside: cleared for every test.
+OUTSIDE = (
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in OUTSIDE:
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("INSTACART_"):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """Both instances, without their latency profiles (tests ask for latency explicitly)."""
+    with Sandbox(latency=False) as sb:
+        yield sb
+
+
+@pytest.fixture(autouse=True)
+def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "sandbox" in request.fixturenames:
+        request.getfixturevalue("sandbox").reset_faults()
+
+
+@pytest.fixture(scope="session")
+def dev(sandbox: Sandbox) -> Api:
+    return Api(sandbox, "dev")
+
+
+@pytest.fixture(scope="session")
+def prod(sandbox: Sandbox) -> Api:
+    return Api(sandbox, "prod")
+
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh suffix for ids, so tests sharing the sandbox never collide."""
+    return f"t{os.getpid()}-{next(_ids)}"
