@@ -24,13 +24,26 @@ OUTSIDE = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clear(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in OUTSIDE:
         monkeypatch.delenv(name, raising=False)
     for name in list(os.environ):
         if name.startswith("INSTACART_"):
             monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_session_environment() -> Iterator[None]:
+    """Cleared before the session-wide sandbox and clients are made..."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clear(monkeypatch)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """...and again for each test, in case a test set one."""
+    _clear(monkeypatch)
 
 
 @pytest.fixture(scope="session")

@@ -167,6 +167,22 @@ class Sandbox:
         """Move an instance's clock forward (holds and tokens expire as time passes)."""
         self._instance(env).clock_offset += timedelta(seconds=seconds)
 
+    def set_user_active(self, env: str, user_id: str, active: bool) -> None:
+        """Deactivate (or reactivate) a Connect user, to see the API's "User Not Active"."""
+        state = self._instance(env).state
+        with state.lock:
+            user = state.get("user", user_id)
+            if user is None:
+                raise ValueError(f"no user {user_id!r} in the {env} sandbox")
+            state.put("user", user_id, {**user, "active": bool(active)})
+
+    def events(self, env: str, order_id: str | None = None) -> list[dict[str, Any]]:
+        """The order events recorded so far (shaped like Instacart's callbacks), oldest first."""
+        events = [data for _, data in self._instance(env).state.items("event")]
+        if order_id is not None:
+            events = [e for e in events if e["event_metadata"]["order_id"] == order_id]
+        return events
+
     def __repr__(self) -> str:
         status = "running" if self.running else "stopped"
         urls = ", ".join(f"{env}={self.url(env)}" for env in ENVIRONMENTS)

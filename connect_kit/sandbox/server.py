@@ -24,6 +24,14 @@ class Protocol(HttpToolsProtocol):
         super().on_message_begin()
         self.scope["extensions"] = {"connect_kit.transport": self.transport}
 
+    def shutdown(self) -> None:
+        # An idle keep-alive connection is closed at once: a TLS close would wait for the
+        # client's close_notify, which an idle pooled client never sends.
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.abort()
+        else:
+            super().shutdown()
+
 
 def bind(port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -36,8 +36,13 @@ def _slot_id(*parts: object) -> int:
     return 1_200_000_000 + zlib.crc32("/".join(map(str, parts)).encode()) % 800_000_000
 
 
-def _capacity(slot_id: int) -> int:
-    return 0 if slot_id % 11 == 0 else 2 + slot_id % 4  # a few slots are full
+FULL_HOUR = 12  # the lunchtime slot is always fully booked, so a full slot is easy to find
+
+
+def _capacity(slot_id: int, start: datetime, window_type: str) -> int:
+    if window_type == "scheduled" and start.hour == FULL_HOUR:
+        return 0
+    return 2 + slot_id % 4
 
 
 def _option(
@@ -68,7 +73,7 @@ def _option(
         "start_at": iso(start),
         "end_at": iso(end),
         "preview": preview,
-        "capacity": _capacity(slot_id),
+        "capacity": _capacity(slot_id, start, window_type),
     }
     ctx.state.put("service_option", slot_id, record)
     option = {
