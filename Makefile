@@ -2,11 +2,13 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Jupyter refuses to run as root unless told; containers often run as root.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test bench lint format clean
 
 lab: $(VENV)/.lab  ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
 test: $(VENV)/.test  ## the whole suite: unit, sandbox, notebooks
 	$(BIN)/ruff check .
