@@ -12,16 +12,37 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute" (or "module" for a submodule)
 _LAZY = {
+    "ConnectSession": "connect_kit.session:ConnectSession",
+    "Result": "connect_kit.result:Result",
+    "RetryPolicy": "connect_kit.retry:RetryPolicy",
+    "connect": "connect_kit.session:connect",
+    "errors": "connect_kit.errors",
     "operations": "connect_kit.spec:operations",
     "sandbox": "connect_kit.sandbox",
     "spec": "connect_kit.spec",
+    "status": "connect_kit.status:status",
 }
 
-__all__ = ["__version__", "operations", "sandbox", "spec"]
+__all__ = [
+    "ConnectSession",
+    "Result",
+    "RetryPolicy",
+    "__version__",
+    "connect",
+    "errors",
+    "operations",
+    "sandbox",
+    "spec",
+    "status",
+]
 
 if TYPE_CHECKING:
-    from . import sandbox, spec
+    from . import errors, sandbox, spec
+    from .result import Result
+    from .retry import RetryPolicy
+    from .session import ConnectSession, connect
     from .spec import operations
+    from .status import status
 
 
 def __getattr__(name: str) -> Any:

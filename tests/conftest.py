@@ -77,3 +77,12 @@ _ids = itertools.count(1)
 def unique() -> str:
     """A fresh suffix for ids, so tests sharing the sandbox never collide."""
     return f"t{os.getpid()}-{next(_ids)}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_the_embedded_sandbox() -> Iterator[None]:
+    """connect() starts the embedded sandbox for environments without credentials."""
+    yield
+    from connect_kit import sandbox
+
+    sandbox.stop()

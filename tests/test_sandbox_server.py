@@ -19,6 +19,7 @@ from connect_kit.sandbox import Sandbox
 
 
 def test_start_is_idempotent_and_stop_releases_the_ports():
+    ck.sandbox.stop()  # an earlier test's connect() may have started the embedded one
     sb = ck.sandbox.start(latency=False)
     try:
         assert ck.sandbox.start() is sb

@@ -220,6 +220,19 @@ def test_find_by_takes_exactly_one_form_per_endpoint():
 
 
 def test_public_surface_is_pinned():
-    assert ck.__all__ == ["__version__", "operations", "sandbox", "spec"]
+    assert ck.__all__ == [
+        "ConnectSession",
+        "Result",
+        "RetryPolicy",
+        "__version__",
+        "connect",
+        "errors",
+        "operations",
+        "sandbox",
+        "spec",
+        "status",
+    ]
+    for name in ck.__all__:
+        assert getattr(ck, name) is not None
     with pytest.raises(AttributeError):
         _ = ck.no_such_name

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import auth, last_mile, orders, sandbox, service_options, stores, users
 from .base import Deprecation, Operation, RequestModel, ResponseModel
+from .fields import deprecated_fields, deprecated_fields_in
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +27,8 @@ __all__ = [
     "RequestModel",
     "ResponseModel",
     "UnknownOperationError",
+    "deprecated_fields",
+    "deprecated_fields_in",
     "get",
     "match",
     "operations",

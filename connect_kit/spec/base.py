@@ -100,6 +100,10 @@ class Operation:
         path_types: types of path parameters that are not strings.
         query: query parameters and their types.
         ref: the operation's number in the reference catalogue (``"#7"``, ``"S2"``).
+        identity: the body field carrying the caller's own id for what it creates
+            (``order_id``); with ``read_back``, a retried create that meets "already exists"
+            reads the record back instead of failing.
+        read_back: the operation that reads a created record back.
     """
 
     name: str
@@ -117,6 +121,8 @@ class Operation:
     path_types: Mapping[str, type] = field(default_factory=dict)
     query: Mapping[str, type] = field(default_factory=dict)
     ref: str = ""
+    identity: str | None = None
+    read_back: str | None = None
 
     @property
     def path_params(self) -> dict[str, type]:

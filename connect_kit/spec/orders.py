@@ -116,9 +116,11 @@ def _order(name, method, path, summary, request, ref, **kw) -> Operation:
 # fmt: off
 OPERATIONS = (
     _order("create_delivery_order", "POST", f"{_USER}/orders/delivery",
-           "Create a delivery order from a held time slot.", CreateDeliveryOrderRequest, "#20"),
+           "Create a delivery order from a held time slot.", CreateDeliveryOrderRequest, "#20",
+           identity="order_id", read_back="get_order"),
     _order("create_pickup_order", "POST", f"{_USER}/orders/pickup",
-           "Create a pickup order from a held time slot.", CreatePickupOrderRequest, "#21"),
+           "Create a pickup order from a held time slot.", CreatePickupOrderRequest, "#21",
+           identity="order_id", read_back="get_order"),
     _order("get_order", "GET", _ORDER, "Get an order with its status and items.", None, "#23"),
     Operation("list_orders", "GET", f"{_USER}/orders", "fulfillment", "orders",
               "List a user's orders.", None, OrdersResponse, records="orders", ref="#24",

@@ -1,0 +1,159 @@
+"""Environments, from ``.env`` (found from the working directory upwards) and the process.
+
+Each environment is a set of ``INSTACART_<NAME>_<SETTING>`` variables; the process
+environment wins over ``.env``. ``dev`` and ``prod`` always exist: without credentials they
+are served by the embedded sandbox instance of the same name. ``.env.example`` lists every
+setting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values, find_dotenv
+
+from .errors import ConfigurationError
+
+PREFIX = "INSTACART_"
+SETTINGS = ("URL", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "CA_BUNDLE", "ALLOW_WRITES")
+SANDBOX_NAMES = ("dev", "prod")
+DEFAULT_URLS = {
+    "dev": "https://connect.dev.instacart.tools",
+    "prod": "https://connect.instacart.com",
+}
+DEFAULT_SCOPE = "connect:fulfillment"
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment's settings. ``client_secret`` never shows in its repr."""
+
+    name: str
+    url: str
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    scope: str | None = DEFAULT_SCOPE
+    ca_bundle: str | None = None
+    allow_writes: bool = False
+    sandbox: bool = False  # served by the embedded sandbox
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def kind(self) -> str:
+        return "sandbox" if self.sandbox else "live"
+
+
+def _variables(dotenv_path: str | os.PathLike[str] | None) -> dict[str, str]:
+    """``.env`` values overlaid by the process environment (which wins)."""
+    path = dotenv_path if dotenv_path is not None else find_dotenv(usecwd=True)
+    values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path else {}
+    values.update(os.environ)
+    return {k: v for k, v in values.items() if k.startswith(PREFIX)}
+
+
+def _split(key: str) -> tuple[str, str] | None:
+    rest = key[len(PREFIX) :]
+    for setting in SETTINGS:
+        if rest.endswith("_" + setting):
+            name = rest[: -len(setting) - 1].lower()
+            if _NAME.match(name) and name != "sandbox":
+                return name, setting
+    return None
+
+
+def _flag(variable: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigurationError(f"{variable}={value!r} is not a boolean: expected true or false")
+
+
+def _check_url(variable: str, url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https":
+        raise ConfigurationError(
+            f"{variable}={url!r}: connect-kit only speaks HTTPS (Connect refuses plain HTTP); "
+            "expected a URL starting with https://"
+        )
+    if not parts.hostname:
+        raise ConfigurationError(f"{variable}={url!r} has no host: expected https://<host>")
+    return url.strip().rstrip("/")
+
+
+def settings(dotenv_path: str | os.PathLike[str] | None = None) -> dict[str, dict[str, str]]:
+    """The raw settings of every declared environment (``dev`` and ``prod`` always)."""
+    found: dict[str, dict[str, str]] = {name: {} for name in SANDBOX_NAMES}
+    for key, value in _variables(dotenv_path).items():
+        split = _split(key)
+        if split:
+            found.setdefault(split[0], {})[split[1]] = value
+    return found
+
+
+def environments(dotenv_path: str | os.PathLike[str] | None = None) -> dict[str, Environment]:
+    """Every configured environment by name; a wrong setting anywhere is an error."""
+    return {name: from_settings(name, raw) for name, raw in settings(dotenv_path).items()}
+
+
+def from_settings(name: str, raw: dict[str, str]) -> Environment:
+    """One environment from its raw settings (as :func:`settings` gives them)."""
+    var = f"{PREFIX}{name.upper()}_"
+    client_id = raw.get("CLIENT_ID", "").strip() or None
+    secret = raw.get("CLIENT_SECRET", "").strip() or None
+    if bool(client_id) != bool(secret):
+        missing = "CLIENT_SECRET" if client_id else "CLIENT_ID"
+        raise ConfigurationError(
+            f"{var}{missing} is missing: an environment needs both a client id and a secret "
+            "(or neither, to use the sandbox)"
+        )
+    ca_bundle = raw.get("CA_BUNDLE", "").strip() or None
+    if ca_bundle and not Path(ca_bundle).expanduser().is_file():
+        raise ConfigurationError(f"{var}CA_BUNDLE={ca_bundle!r}: expected a PEM file; none there")
+    url = raw.get("URL", "").strip() or DEFAULT_URLS.get(name, "")
+    if not url:
+        raise ConfigurationError(f"{var}URL is missing: expected https://<your Connect server>")
+    url = _check_url(f"{var}URL", url)
+    if not client_id and name not in SANDBOX_NAMES:
+        raise ConfigurationError(
+            f"environment {name!r} has no credentials ({var}CLIENT_ID, {var}CLIENT_SECRET), and "
+            f"only {' and '.join(SANDBOX_NAMES)} have a sandbox to fall back on"
+        )
+    return Environment(
+        name=name,
+        url=url,
+        client_id=client_id,
+        client_secret=secret,
+        scope=raw.get("SCOPE", DEFAULT_SCOPE).strip() or None,
+        ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
+        allow_writes=_flag(f"{var}ALLOW_WRITES", raw.get("ALLOW_WRITES", "")),
+        sandbox=not client_id,
+    )
+
+
+def environment(name: str, dotenv_path: str | os.PathLike[str] | None = None) -> Environment:
+    """One environment's settings; an unknown name lists the known ones."""
+    if not isinstance(name, str) or not name:
+        raise ConfigurationError(f"environment name must be a non-empty string, got {name!r}")
+    known = settings(dotenv_path)
+    if name.lower() not in known:
+        raise ConfigurationError(
+            f"unknown environment {name!r}: expected one of {', '.join(sorted(known))} "
+            f"(declare more with {PREFIX}<NAME>_URL)"
+        )
+    return from_settings(name.lower(), known[name.lower()])
+
+
+def sandbox_state() -> str | None:
+    """Where the embedded sandbox keeps its state (``INSTACART_SANDBOX_STATE``), if anywhere."""
+    return _variables(None).get(f"{PREFIX}SANDBOX_STATE", "").strip() or None

@@ -1,0 +1,181 @@
+"""The exceptions and warnings of connect-kit.
+
+The hierarchy, drawn once::
+
+    ConnectError                    anything connect-kit raises on purpose
+    ├── ConfigurationError          a setting in .env or an argument is wrong (nothing sent)
+    ├── ProdWriteRefused            a state-changing call to prod without opting in (nothing sent)
+    ├── TransportError              no HTTP answer: refused, dropped, timed out, TLS failure
+    └── APIError                    the server answered with an error status
+        ├── InvalidRequestError     400 (and 413, 422): every field error is in ``.errors``
+        ├── AuthenticationError     401: missing, expired, revoked or bad credentials
+        ├── PermissionDeniedError   403: the token's scope, an inactive user, query credentials
+        ├── NotFoundError           404
+        ├── RateLimitError          429: ``.retry_after`` says how long to wait
+        └── ServerError             5xx
+
+Each API error carries ``status``, ``code``, ``message``, ``key`` (the envelope's
+``meta.key``), ``method`` and ``path``, never a secret. Client-side validation failures are
+``InvalidRequestError`` too, raised before anything is sent (``status`` is ``None``).
+
+Warnings: ``ConnectWarning`` for soft problems, and ``DeprecatedWarning`` for deprecated
+operations and fields (once per item, naming the replacement).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConnectError",
+    "ConnectWarning",
+    "DeprecatedWarning",
+    "FieldError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProdWriteRefused",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+]
+
+
+class ConnectError(Exception):
+    """Base of every error connect-kit raises on purpose."""
+
+
+class ConfigurationError(ConnectError, ValueError):
+    """A setting or argument is wrong; the message names it and what was expected."""
+
+
+class ProdWriteRefused(ConnectError):
+    """A state-changing call to prod, refused before sending (opt in with allow_writes)."""
+
+
+class TransportError(ConnectError):
+    """No HTTP answer came back (connection refused or dropped, timeout, TLS failure)."""
+
+    def __init__(self, message: str, *, method: str = "", path: str = "", sent: bool = False):
+        super().__init__(message)
+        self.method, self.path = method, path
+        self.sent = sent  # whether the request may have reached the server
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One error of the envelope: its message, code and the field (``meta.key``) at fault."""
+
+    message: str
+    code: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}" if self.key else self.message
+
+
+class APIError(ConnectError):
+    """The server answered with an error status (or a check before sending failed)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        key: str | None = None,
+        method: str = "",
+        path: str = "",
+        errors: list[FieldError] | None = None,
+        body: Any = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status, self.code, self.key = status, code, key
+        self.method, self.path = method, path
+        self.errors = errors or [FieldError(message, code, key)]
+        self.body = body
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path}".strip()
+        head = f"{self.status} " if self.status else ""
+        if len(self.errors) > 1 or self.errors[0].message != self.message:
+            details = "; ".join(str(e) for e in self.errors)
+            text = f"{head}{self.message}: {details}"
+        else:
+            text = f"{head}{self.message}" + (f" (field {self.key})" if self.key else "")
+            if self.code is not None:
+                text += f" [code {self.code}]"
+        return f"{text} — {where}" if where else text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"message={self.message!r}, key={self.key!r})"
+        )
+
+
+class InvalidRequestError(APIError):
+    """400: the request is wrong; ``.errors`` lists every field error (multi-error too)."""
+
+
+class AuthenticationError(APIError):
+    """401: the credentials or the access token were refused."""
+
+
+class PermissionDeniedError(APIError):
+    """403: valid credentials without permission (scope, inactive user, query credentials)."""
+
+
+class NotFoundError(APIError):
+    """404: no such resource (or path)."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests. ``retry_after`` is the wait in seconds the server asked for."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.retry_after is not None:
+            text += f" (retry after {self.retry_after:g} s)"
+        return text
+
+
+class ServerError(APIError):
+    """5xx: the server failed; retrying later may work."""
+
+
+class ConnectWarning(UserWarning):
+    """A soft problem worth seeing (a sandbox in a comparison, an unknown field)."""
+
+
+class DeprecatedWarning(ConnectWarning, FutureWarning):
+    """A deprecated operation or field was used; the message names the replacement."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    413: InvalidRequestError,
+    422: InvalidRequestError,
+    429: RateLimitError,
+}
+
+
+def error_class(status: int) -> type[APIError]:
+    """The exception class for an HTTP error status."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ServerError if status >= 500 else APIError

@@ -1,0 +1,102 @@
+"""What a call returns: the response, its records as a DataFrame, and the redacted request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from . import redact
+from .frames import records, to_frame
+from .spec.base import Operation
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """A request as it was sent, with every secret redacted: safe to show, log or save."""
+
+    method: str
+    url: str
+    path: str
+    headers: dict[str, str]
+    body: Any = None
+    env: str = ""
+
+    @classmethod
+    def of(cls, prepared: requests.PreparedRequest, base_url: str, env: str) -> RequestInfo:
+        import json
+
+        body: Any = prepared.body
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                body = "[non-JSON body]"
+        url = prepared.url or ""
+        return cls(
+            method=prepared.method or "",
+            url=url,
+            path=url[len(base_url) :] if url.startswith(base_url) else url,
+            headers=redact.headers(dict(prepared.headers)),
+            body=redact.body(body),
+            env=env,
+        )
+
+
+@dataclass
+class Result:
+    """The outcome of :meth:`ConnectSession.call`.
+
+    Attributes:
+        operation: the spec's operation.
+        response: the ``requests.Response`` (its request carries the real token: prefer
+            ``request``, which is redacted).
+        request: the request as sent, secrets redacted.
+        warnings: deprecation notices about this call.
+        recovered: True when a retried create met "already exists" and read the record back.
+    """
+
+    operation: Operation
+    response: requests.Response
+    request: RequestInfo
+    warnings: list[str] = field(default_factory=list)
+    recovered: bool = False
+
+    @cached_property
+    def json(self) -> Any:
+        """The response body, parsed (``None`` for an empty body)."""
+        return self.response.json() if self.response.content else None
+
+    @property
+    def status_code(self) -> int:
+        return self.response.status_code
+
+    @property
+    def elapsed(self) -> timedelta:
+        return self.response.elapsed
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return records(self.operation, self.json)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The records as a DataFrame (one row each; nested objects as dotted columns)."""
+        return to_frame(self.operation, self.json)
+
+    def __repr__(self) -> str:
+        ms = self.elapsed.total_seconds() * 1000
+        what = self.operation.records or "record"
+        count = len(self.records)
+        return (
+            f"<Result {self.operation.name} {self.status_code} in {ms:.0f} ms from "
+            f"{self.request.env}: {count} {what if count != 1 else what.rstrip('s')}>"
+        )

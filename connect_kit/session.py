@@ -1,0 +1,618 @@
+"""ConnectSession: a ``requests.Session`` bound to one environment.
+
+>>> import connect_kit as ck
+>>> dev = ck.connect("dev")                                   # doctest: +SKIP
+>>> res = dev.call("find_delivery_stores",
+...                find_by={"address_line_1": "50 Beale St", "postal_code": "94105"})
+>>> res.frame                                                 # doctest: +SKIP
+
+Paths are relative to the environment's server; tokens come and go by themselves; failures
+that are safe to retry are retried by :class:`~connect_kit.retry.RetryPolicy`; every call
+lands in :attr:`ConnectSession.history`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import time
+import warnings
+from collections import deque
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import ValidationError
+from requests.adapters import HTTPAdapter
+
+from . import __version__, redact, spec
+from .auth import ClientCredentials, Token
+from .config import Environment
+from .errors import (
+    APIError,
+    ConfigurationError,
+    DeprecatedWarning,
+    FieldError,
+    InvalidRequestError,
+    ProdWriteRefused,
+    RateLimitError,
+    TransportError,
+    error_class,
+)
+from .result import RequestInfo, Result
+from .retry import RetryPolicy, parse_retry_after
+from .spec.base import Operation
+from .spec.validation import field_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger("connect_kit")
+
+DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+HISTORY_SIZE = 1000
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+HISTORY_COLUMNS = [
+    "time",
+    "env",
+    "method",
+    "path",
+    "operation",
+    "status",
+    "elapsed_ms",
+    "attempts",
+    "error_code",
+]
+
+_operation: contextvars.ContextVar[Operation | None] = contextvars.ContextVar(
+    "connect_kit_operation", default=None
+)
+_warned: set[str] = set()  # deprecation notices already given in this process
+
+
+def _warn_once(item: str, message: str, stacklevel: int = 4) -> str:
+    if item not in _warned:
+        _warned.add(item)
+        warnings.warn(message, DeprecatedWarning, stacklevel=stacklevel)
+    return message
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class ConnectSession(requests.Session):
+    """An authenticated session for one environment.
+
+    Args:
+        env: the environment's settings (see :func:`connect_kit.connect`).
+        allow_writes: allow state-changing calls on an environment named ``prod``
+            (default: the environment's ``ALLOW_WRITES`` setting).
+        retry: the retry policy.
+        timeout: default (connect, read) timeouts in seconds.
+        history_size: how many calls :attr:`history` keeps.
+    """
+
+    def __init__(
+        self,
+        env: Environment,
+        *,
+        allow_writes: bool | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        history_size: int = HISTORY_SIZE,
+    ) -> None:
+        super().__init__()
+        if urlsplit(env.url).scheme != "https":
+            raise ConfigurationError(f"{env.name}: {env.url!r} is not https; Connect is HTTPS only")
+        if not env.has_credentials:
+            raise ConfigurationError(f"{env.name}: no client id and secret to authenticate with")
+        self.env = env
+        self.base_url = env.url.rstrip("/")
+        self.allow_writes = env.allow_writes if allow_writes is None else bool(allow_writes)
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self.verify = env.ca_bundle or True
+        self.trust_env = not env.sandbox  # nothing from outside meddles with loopback
+        self.max_redirects = 0
+        self.headers.update(
+            {"Accept": "application/json", "User-Agent": f"connect-kit/{__version__}"}
+        )
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=32, max_retries=0)
+        self.mount("https://", adapter)
+        self.mount("http://", _RefuseHTTP())
+        self._history: deque[dict[str, Any]] = deque(maxlen=history_size)
+        self.auth = ClientCredentials(
+            (self.base_url, env.client_id or "", env.scope or ""),
+            self._fetch_token,
+            self._revoke_token,
+        )
+        self._closed = False
+
+    # -- what users see --------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        kind = "embedded sandbox" if self.env.sandbox else "live"
+        writes = ", writes allowed" if self.allow_writes and self.env.name == "prod" else ""
+        return f"<ConnectSession {self.env.name} ({kind}) {self.base_url}{writes}>"
+
+    @property
+    def token_info(self) -> dict[str, Any]:
+        """Scope and expiry of the current token (never the token itself)."""
+        token = self.auth.current
+        return token.info() if token else {"scope": None, "expires_at": None}
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per HTTP call made (token calls included), oldest first."""
+        import pandas as pd
+
+        frame = pd.DataFrame(list(self._history), columns=HISTORY_COLUMNS)
+        frame["time"] = pd.to_datetime(frame["time"], utc=True)
+        frame["status"] = frame["status"].astype("Int64")
+        frame["attempts"] = frame["attempts"].astype("Int64")
+        frame["error_code"] = frame["error_code"].astype("string")
+        return frame
+
+    # -- requests plumbing -----------------------------------------------------------------
+
+    def _url(self, url: str) -> str:
+        if url.startswith("http://"):
+            raise ConfigurationError(f"{url!r}: plain http is refused; Connect is HTTPS only")
+        if url.startswith("https://"):
+            return url
+        return self.base_url + ("" if url.startswith("/") else "/") + url
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """As ``requests.Session.request``, with paths relative to the environment's server,
+        default timeouts, no redirects, and the prod guard."""
+        method = method.upper()
+        full = self._url(url)
+        op = _operation.get()
+        if op is None and full.startswith(self.base_url):
+            found = spec.match(method, full[len(self.base_url) :])
+            op = found[0] if found else None
+        self._guard(method, op)
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("allow_redirects", False)
+        token = _operation.set(op)
+        try:
+            return super().request(method, full, *args, **kwargs)
+        finally:
+            _operation.reset(token)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+        # requests lets REQUESTS_CA_BUNDLE override a session's own verify: keep ours.
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and self.verify is not True:
+            settings["verify"] = self.verify
+        return settings
+
+    def _guard(self, method: str, op: Operation | None) -> None:
+        mutating = op.mutating if op is not None else method not in SAFE_METHODS
+        if op is not None and op.area == "auth":
+            return
+        if mutating and self.env.name == "prod" and not self.allow_writes:
+            what = op.name if op else f"{method} request"
+            raise ProdWriteRefused(
+                f"{what} changes state and this session is on prod: refused before sending. "
+                "Pass allow_writes=True to connect(), or set INSTACART_PROD_ALLOW_WRITES=true."
+            )
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send with retries (per the policy), one token refresh on 401, and a history row."""
+        op = _operation.get()
+        path = (request.url or "")[len(self.base_url) :].split("?", 1)[0]
+        is_token_call = op is not None and op.area == "auth"
+        # safe to send twice: reads, token calls, and creates that can read back their record
+        idempotent = (
+            (request.method or "GET") in SAFE_METHODS
+            if op is None
+            else (not op.mutating or op.read_back is not None or is_token_call)
+        )
+        started, attempt, refreshed = self.retry.clock(), 0, is_token_call
+        while True:
+            attempt += 1
+            try:
+                response = super().send(request, **kwargs)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                error = _transport_error(exc, request.method or "", path)
+                delay = None
+                if not isinstance(exc, requests.exceptions.SSLError):  # TLS won't mend itself
+                    delay = self.retry.next_delay(
+                        attempt,
+                        self.retry.clock() - started,
+                        sent=error.sent,
+                        idempotent=idempotent,
+                    )
+                log.debug("%s %s attempt %d: %s", request.method, path, attempt, error)
+                if delay is None:
+                    self._record(request.method, path, op, None, started, attempt, "transport")
+                    raise error from None
+            else:
+                status = response.status_code
+                log.debug("%s %s attempt %d: %s", request.method, path, attempt, status)
+                if status == 401 and not refreshed and isinstance(self.auth, ClientCredentials):
+                    refreshed = True
+                    refused = request.headers.get("Authorization", "").removeprefix("Bearer ")
+                    token = self.auth.refresh(refused)
+                    request.headers["Authorization"] = f"Bearer {token.value}"
+                    continue
+                delay = self.retry.next_delay(
+                    attempt,
+                    self.retry.clock() - started,
+                    status=status,
+                    idempotent=idempotent,
+                    retry_after=response.headers.get("Retry-After"),
+                )
+                if delay is None:
+                    response.attempts = attempt  # type: ignore[attr-defined]
+                    self._record(
+                        request.method, path, op, status, started, attempt, _error_code(response)
+                    )
+                    return response
+                response.close()
+            self.retry.sleep(delay)
+
+    def _record(
+        self,
+        method: str | None,
+        path: str,
+        op: Operation | None,
+        status: int | None,
+        started: float,
+        attempts: int,
+        error_code: Any,
+    ) -> None:
+        self._history.append(
+            {
+                "time": datetime.now(UTC),
+                "env": self.env.name,
+                "method": method,
+                "path": path,
+                "operation": op.name if op else None,
+                "status": status,
+                "elapsed_ms": round((self.retry.clock() - started) * 1000, 1),
+                "attempts": attempts,
+                "error_code": None if error_code is None else str(error_code),
+            }
+        )
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def _token_body(self, **extra: Any) -> dict[str, Any]:
+        return {"client_id": self.env.client_id, "client_secret": self.env.client_secret, **extra}
+
+    def _fetch_token(self) -> Token:
+        body = self._token_body(grant_type="client_credentials")
+        if self.env.scope:
+            body["scope"] = self.env.scope
+        op = spec.get("create_token")
+        token = _operation.set(op)
+        try:
+            response = super().request(
+                "POST",
+                self.base_url + op.path,
+                json=body,
+                timeout=self.timeout,
+                allow_redirects=False,
+                auth=_NoAuth(),
+            )
+        finally:
+            _operation.reset(token)
+        if response.status_code != 200:
+            raise self._error(op, response)
+        data = response.json()
+        now = time.time()
+        return Token(
+            value=data["access_token"],
+            scope=data.get("scope", self.env.scope),
+            expires_at=now + float(data.get("expires_in", 86400)),
+            obtained_at=now,
+        )
+
+    def _revoke_token(self, token: Token) -> None:
+        op = spec.get("revoke_token")
+        context = _operation.set(op)
+        try:
+            super().request(
+                "POST",
+                self.base_url + op.path,
+                json=self._token_body(token=token.value),
+                timeout=self.timeout,
+                auth=_NoAuth(),
+            )
+        except requests.RequestException:
+            pass  # the token expires by itself; closing must not fail for it
+        finally:
+            _operation.reset(context)
+
+    def close(self) -> None:
+        """Revoke the token (if no other session shares it) and close connections."""
+        if not self._closed:
+            self._closed = True
+            self.auth.close()
+        super().close()
+
+    # -- calls by operation ----------------------------------------------------------------
+
+    def call(
+        self, operation: str, /, *, body: Mapping[str, Any] | None = None, **params: Any
+    ) -> Result:
+        """Call an operation of the spec by name, checking its arguments before sending.
+
+        Path and query parameters are given by name; body fields by name too, or all at once
+        as ``body=``. Raises :class:`~connect_kit.errors.InvalidRequestError` naming the field
+        when the spec can tell the call is wrong, and the typed API errors otherwise.
+        """
+        op = spec.get(operation)
+        path_params, query, payload = self._arguments(op, body, params)
+        if op.deprecated:
+            replacement = f"use {op.replacement}" if op.replacement else "it has no replacement"
+            _warn_once(
+                f"op:{op.name}", f"{op.name} is deprecated: {replacement}. {op.deprecation.note}"
+            )
+        self._guard(op.method, op)
+        context = _operation.set(op)
+        try:
+            response = self.request(
+                op.method, op.url_path(**path_params), params=query or None, json=payload
+            )
+        finally:
+            _operation.reset(context)
+        recovered = False
+        if response.status_code >= 400:
+            error = self._error(op, response)
+            if self._already_exists(op, error, response):
+                return self._read_back(op, path_params, payload)
+            raise error
+        result = Result(
+            op,
+            response,
+            RequestInfo.of(response.request, self.base_url, self.env.name),
+            recovered=recovered,
+        )
+        result.warnings.extend(self._deprecated_fields(op, result.json))
+        if op.deprecated:
+            result.warnings.insert(0, f"{op.name} is deprecated")
+        return result
+
+    def _arguments(
+        self, op: Operation, body: Mapping[str, Any] | None, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any], Any]:
+        errors: list[FieldError] = []
+        path_params: dict[str, Any] = {}
+        for name, kind in op.path_params.items():
+            if name not in params:
+                errors.append(FieldError("is required (a path parameter)", None, name))
+                continue
+            value = params.pop(name)
+            if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+                if not (isinstance(value, str) and value.isdigit()):
+                    errors.append(FieldError(f"must be an integer, got {value!r}", None, name))
+            elif kind is str and not isinstance(value, str | int):
+                errors.append(FieldError(f"must be a string, got {value!r}", None, name))
+            path_params[name] = value
+        query = {}
+        for name in op.query:
+            if name not in params:
+                errors.append(FieldError("is required (a query parameter)", None, name))
+            else:
+                query[name] = params.pop(name)
+        if body is not None and params:
+            errors.append(
+                FieldError(f"give body fields either as body= or by name, not both: {params}")
+            )
+        payload: Any = dict(body) if body is not None else params
+        if op.request is None:
+            if payload:
+                errors.append(
+                    FieldError(
+                        f"{op.name} takes no body; unexpected {', '.join(map(str, payload))}",
+                        None,
+                        next(iter(payload)),
+                    )
+                )
+            payload = None
+        else:
+            errors.extend(self._check_body(op, payload))
+        if errors:
+            raise InvalidRequestError(
+                f"{op.name}: invalid arguments, nothing was sent",
+                key=errors[0].key,
+                method=op.method,
+                path=op.path,
+                errors=errors,
+            )
+        return path_params, query, payload
+
+    def _check_body(self, op: Operation, payload: Any) -> list[FieldError]:
+        assert op.request is not None
+        if not isinstance(payload, Mapping):
+            return [
+                FieldError(f"body must be a mapping, got {type(payload).__name__}", None, "body")
+            ]
+        known = set(op.request.model_fields)
+        unknown = [name for name in payload if name not in known]
+        errors = [
+            FieldError(
+                f"is not a field of {op.name}; expected one of {', '.join(sorted(known))}",
+                None,
+                name,
+            )
+            for name in unknown
+        ]
+        try:
+            text = json.dumps(payload, default=_jsonable)
+        except TypeError as exc:
+            return [*errors, FieldError(str(exc), None, "body")]
+        try:
+            op.request.model_validate_json(text, strict=True)
+        except ValidationError as exc:
+            errors.extend(FieldError(msg, None, key) for key, msg in field_errors(exc))
+        return errors
+
+    def _already_exists(self, op: Operation, error: APIError, response: requests.Response) -> bool:
+        """A retried create that met 'already exists' for the caller's own id."""
+        return (
+            op.read_back is not None
+            and getattr(response, "attempts", 1) > 1
+            and error.status == 400
+            and error.key == op.identity
+            and "already exists" in error.message
+        )
+
+    def _read_back(self, op: Operation, path_params: dict[str, Any], payload: Any) -> Result:
+        reader = spec.get(op.read_back or "")
+        known = {**path_params, **(payload or {})}
+        args = {name: known[name] for name in [*reader.path_params, *reader.query] if name in known}
+        result = self.call(reader.name, **args)
+        result.recovered = True
+        result.warnings.append(
+            f"{op.name} was retried and met 'already exists': read back with {reader.name}"
+        )
+        return result
+
+    def _deprecated_fields(self, op: Operation, data: Any) -> list[str]:
+        notes = []
+        for path, replacement in spec.deprecated_fields_in(op.response, data):
+            instead = f"use {replacement}" if replacement else "no replacement"
+            notes.append(
+                _warn_once(
+                    f"field:{op.response.__name__ if op.response else ''}.{path}",
+                    f"{op.name}: field {path} is deprecated: {instead}",
+                    stacklevel=5,
+                )
+            )
+        return notes
+
+    def _error(self, op: Operation | None, response: requests.Response) -> APIError:
+        """The typed error for an error response (envelope, OAuth shape, or not JSON)."""
+        method = response.request.method or ""
+        path = (response.request.url or "").removeprefix(self.base_url).split("?", 1)[0]
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        errors: list[FieldError] = []
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            detail = body["error"]
+            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            message, code, key = str(detail.get("message", "")), detail.get("code"), meta.get("key")
+            for item in detail.get("errors") or []:
+                inner = item.get("error", {}) if isinstance(item, dict) else {}
+                errors.append(
+                    FieldError(
+                        str(inner.get("message", "")),
+                        inner.get("code"),
+                        item.get("meta", {}).get("key"),
+                    )
+                )
+            if errors and key is None:
+                key = errors[0].key
+        elif isinstance(body, dict) and isinstance(body.get("error"), str):
+            code, key = body["error"], None
+            message = str(body.get("error_description") or body["error"])
+        else:
+            code, key = None, None
+            text = response.text.strip()[:200] if response.text else ""
+            message = text or response.reason or f"HTTP {status}"
+        message = redact.scrub(message, self.env.client_secret)
+        kwargs: dict[str, Any] = dict(
+            status=status,
+            code=code,
+            key=key,
+            method=method,
+            path=path,
+            errors=errors or None,
+            body=redact.body(body),
+            request_id=response.headers.get("X-Request-Id"),
+        )
+        cls = error_class(status)
+        if cls is RateLimitError:
+            return RateLimitError(
+                message,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                **kwargs,
+            )
+        return cls(message, **kwargs)
+
+
+class _NoAuth(requests.auth.AuthBase):
+    """Token calls carry their credentials in the body, never a bearer token."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.pop("Authorization", None)
+        return request
+
+
+class _RefuseHTTP(requests.adapters.BaseAdapter):
+    """Plain http never leaves the session (a redirect or a typed URL)."""
+
+    def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConfigurationError(f"{request.url}: plain http is refused; Connect is HTTPS only")
+
+    def close(self) -> None:
+        pass
+
+
+def _transport_error(exc: Exception, method: str, path: str) -> TransportError:
+    """Name what failed, and whether the request may have reached the server."""
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TransportError(f"TLS failed for {method} {path}: {text}", method=method, path=path)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TransportError(f"connecting timed out for {method} {path}", method=method, path=path)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return TransportError(
+            f"no answer in time for {method} {path}", method=method, path=path, sent=True
+        )
+    sent = "Connection aborted" in text or "RemoteDisconnected" in text or "reset" in text.lower()
+    what = "the connection was dropped" if sent else "could not connect"
+    return TransportError(f"{what} for {method} {path}", method=method, path=path, sent=sent)
+
+
+def _error_code(response: requests.Response) -> Any:
+    if response.status_code < 400:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return response.status_code
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return error.get("code")
+        if isinstance(error, str):
+            return error
+    return None
+
+
+def connect(
+    env: str = "dev",
+    *,
+    allow_writes: bool | None = None,
+    dotenv_path: str | None = None,
+    **options: Any,
+) -> ConnectSession:
+    """An authenticated session for environment ``env`` (``"dev"``, ``"prod"``, or another
+    declared in ``.env``).
+
+    Settings come from ``.env`` (found from the working directory upwards) and the process
+    environment, which wins. Without credentials, ``dev`` and ``prod`` use the embedded
+    sandbox (announced once). ``allow_writes`` lets state-changing calls reach prod.
+    Other options go to :class:`ConnectSession` (``retry``, ``timeout``, ``history_size``).
+    """
+    from . import config, embedded
+
+    return ConnectSession(
+        embedded.resolve(config.environment(env, dotenv_path)),
+        allow_writes=allow_writes,
+        **options,
+    )

@@ -1,0 +1,270 @@
+"""ConnectSession against the sandbox: paths, tokens, calls, errors, history, prod guard."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import requests
+from helpers import ADDRESS, PEANUT_BUTTER
+
+import connect_kit as ck
+from connect_kit.config import Environment
+from connect_kit.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    DeprecatedWarning,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProdWriteRefused,
+    TransportError,
+)
+from connect_kit.sandbox import Sandbox
+from connect_kit.session import ConnectSession
+
+FIND = {"find_by": ADDRESS}
+
+
+def session_for(sandbox, env="dev", scope="connect:fulfillment", **options) -> ConnectSession:
+    client_id, secret = sandbox.credentials(env)
+    environment = Environment(
+        name=env,
+        url=sandbox.url(env),
+        client_id=client_id,
+        client_secret=secret,
+        scope=scope,
+        ca_bundle=sandbox.ca_file,
+        sandbox=True,
+    )
+    return ConnectSession(environment, **options)
+
+
+@pytest.fixture
+def own_sandbox():
+    """A sandbox of the test's own, for tests that expire every token of an instance."""
+    with Sandbox(latency=False) as sb:
+        yield sb
+
+
+def tokens_issued(sandbox, env="dev") -> int:
+    return sandbox.instances[env].state.count("token")
+
+
+def test_relative_paths_json_and_a_result(sandbox):
+    with session_for(sandbox) as dev:
+        raw = dev.post("/v2/fulfillment/stores/delivery", json=FIND)
+        assert raw.status_code == 200 and raw.json()["stores"]
+        result = dev.call("find_delivery_stores", **FIND)
+        assert result.status_code == 200 and result.operation.name == "find_delivery_stores"
+        assert list(result.frame["location_code"]) == [
+            s["location_code"] for s in raw.json()["stores"]
+        ]
+        assert result.elapsed.total_seconds() > 0
+        assert result.request.path == "/v2/fulfillment/stores/delivery"
+        assert result.request.headers["Authorization"] == "Bearer [redacted]"
+        assert "7 stores" in repr(result) or "stores" in repr(result)
+
+
+def test_tls_is_always_verified(sandbox, tmp_path):
+    other_ca = tmp_path / "other.pem"
+    import trustme
+
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    client_id, secret = sandbox.credentials("dev")
+    env = Environment("dev", sandbox.url("dev"), client_id, secret, ca_bundle=str(other_ca))
+    with ConnectSession(env) as wrong, pytest.raises(TransportError, match="TLS"):
+        wrong.call("find_delivery_stores", **FIND)
+
+
+def test_the_session_keeps_its_ca_whatever_requests_ca_bundle_says(sandbox, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    with session_for(sandbox) as dev:
+        dev.trust_env = True
+        assert dev.call("find_delivery_stores", **FIND).status_code == 200
+
+
+def test_plain_http_is_refused_before_anything_is_sent(sandbox):
+    client_id, secret = sandbox.credentials("dev")
+    plain = Environment("dev", sandbox.url("dev").replace("https", "http"), client_id, secret)
+    with pytest.raises(ConfigurationError, match="https"):
+        ConnectSession(plain)
+    with session_for(sandbox) as dev, pytest.raises(ConfigurationError, match="plain http"):
+        dev.get(sandbox.url("dev").replace("https", "http") + "/openapi.json")
+
+
+def test_one_token_shared_and_reused_and_token_info_hides_it(sandbox):
+    before = tokens_issued(sandbox)
+    with session_for(sandbox) as first, session_for(sandbox) as second:
+        for _ in range(3):
+            first.call("find_delivery_stores", **FIND)
+            second.call("find_delivery_stores", **FIND)
+        info = first.token_info
+        assert info["scope"] == "connect:fulfillment" and info["expires_in_s"] > 86000
+        assert first.auth.current.value not in repr(info)
+    assert tokens_issued(sandbox) - before == 1
+
+
+def test_a_401_fetches_a_new_token_once_and_resends(own_sandbox):
+    sandbox = own_sandbox
+    with session_for(sandbox) as dev:
+        dev.call("find_delivery_stores", **FIND)
+        old = dev.auth.current.value
+        sandbox.expire_tokens("dev")
+        result = dev.call("find_delivery_stores", **FIND)
+        assert result.status_code == 200 and dev.auth.current.value != old
+        history = dev.history
+        assert list(history["operation"]).count("create_token") == 2
+
+
+def test_early_token_expiry_is_survived(own_sandbox):
+    sandbox = own_sandbox
+    sandbox.faults("dev", token_lifetime=0)
+    with session_for(sandbox) as dev:
+        # every token dies at once: the refresh is tried once, then the 401 is the answer
+        with pytest.raises(AuthenticationError, match="expired"):
+            dev.call("find_delivery_stores", **FIND)
+        sandbox.reset_faults()
+        assert dev.call("find_delivery_stores", **FIND).status_code == 200
+
+
+def test_close_revokes_the_token(sandbox):
+    dev = session_for(sandbox)
+    dev.call("find_delivery_stores", **FIND)
+    token = dev.auth.current.value
+    dev.close()
+    answer = requests.post(
+        sandbox.url("dev") + "/v2/fulfillment/stores/delivery",
+        json=FIND,
+        headers={"Authorization": f"Bearer {token}"},
+        verify=sandbox.ca_file,
+        timeout=10,
+    )
+    assert answer.status_code == 401 and "revoked" in answer.json()["error"]["message"]
+
+
+def test_bad_credentials_are_an_authentication_error(sandbox):
+    env = Environment("dev", sandbox.url("dev"), "nobody", "wrong", ca_bundle=sandbox.ca_file)
+    with ConnectSession(env) as dev, pytest.raises(AuthenticationError) as caught:
+        dev.call("find_delivery_stores", **FIND)
+    assert caught.value.status == 401 and caught.value.code == "invalid_client"
+    assert "wrong" not in str(caught.value)
+
+
+def test_arguments_are_checked_against_the_spec_before_sending(sandbox):
+    with session_for(sandbox) as dev:
+        before = len(dev.history)
+        with pytest.raises(InvalidRequestError) as caught:
+            dev.call("find_delivery_stores", find_by={"postal_code": "94105"}, radius=3)
+        keys = {e.key for e in caught.value.errors}
+        assert keys == {"radius", "find_by"} and caught.value.status is None
+        with pytest.raises(InvalidRequestError, match=r"order_id: is required"):
+            dev.call("get_order", user_id="u")
+        with pytest.raises(InvalidRequestError, match=r"service_option_id: must be an integer"):
+            dev.call("reserve_service_option", user_id="u", service_option_id="soon")
+        with pytest.raises(InvalidRequestError) as caught:
+            dev.call(
+                "list_delivery_service_options",
+                user_id="u",
+                address=ADDRESS,
+                items=[{"line_num": "1", "count": "2", "item": PEANUT_BUTTER}],
+            )
+        assert caught.value.errors[0].key == "items[0].count"
+        with pytest.raises(ck.spec.UnknownOperationError, match="find_delivery_stores"):
+            dev.call("find_delivery_store", **FIND)
+        assert len(dev.history) == before  # nothing was sent
+
+
+def test_api_errors_are_typed_and_carry_the_envelope(sandbox, unique):
+    with session_for(sandbox) as dev:
+        with pytest.raises(InvalidRequestError) as caught:
+            dev.call("get_user_link", user_id=f"nobody-{unique}")
+        error = caught.value
+        assert (error.status, error.code, error.key, error.message) == (
+            400,
+            1001,
+            "user_id",
+            "User Not Found",
+        )
+        assert error.method == "GET" and error.path.endswith("/link")
+        dev.call("create_user", user_id=f"u-{unique}", first_name="Ann")
+        with pytest.raises(NotFoundError):
+            dev.call("get_order", user_id=f"u-{unique}", order_id="none")
+        raw = dev.post("/v2/fulfillment/users", json={"user_id": 1})
+        assert raw.status_code == 400  # raw requests answer as requests does: no raise
+    with session_for(sandbox, scope="connect:recommendations") as other:
+        with pytest.raises(PermissionDeniedError) as caught:
+            other.call("find_delivery_stores", **FIND)
+        assert caught.value.status == 403
+
+
+def test_the_multi_error_envelope_keeps_every_field_error(sandbox):
+    with session_for(sandbox) as dev:
+        answer = dev.post("/v2/fulfillment/users", json={"user_id": 5})
+        error = dev._error(ck.spec.get("create_user"), answer)
+        assert isinstance(error, InvalidRequestError) and error.code == 9999
+        assert {e.key for e in error.errors} == {"user_id", "first_name"}
+
+
+def test_deprecated_operations_and_fields_warn_once_naming_the_replacement(sandbox, unique):
+    from connect_kit import session as module
+
+    module._warned.clear()
+    with session_for(sandbox) as dev:
+        dev.call("create_user", user_id=f"d-{unique}", first_name="Dee")
+        with pytest.warns(DeprecatedWarning, match="use create_user_address"):
+            dev.call("lastmile_validate_address", user_id=f"d-{unique}", **ADDRESS)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            dev.call("lastmile_validate_address", user_id=f"d-{unique}", **ADDRESS)  # once only
+        with pytest.warns(DeprecatedWarning) as caught:
+            result = dev.call("list_orders", user_id=f"d-{unique}")
+        assert "no replacement" in str(caught[0].message)
+        assert result.warnings[0] == "list_orders is deprecated"
+
+
+def test_history_is_one_row_per_call_and_bounded(sandbox):
+    with session_for(sandbox, history_size=3) as dev:
+        for _ in range(5):
+            dev.call("find_delivery_stores", **FIND)
+        history = dev.history
+        assert len(history) == 3
+        assert list(history.columns) == [
+            "time",
+            "env",
+            "method",
+            "path",
+            "operation",
+            "status",
+            "elapsed_ms",
+            "attempts",
+            "error_code",
+        ]
+        assert set(history["operation"]) == {"find_delivery_stores"}
+        assert (history["status"] == 200).all() and (history["attempts"] == 1).all()
+
+
+def test_prod_writes_need_an_explicit_opt_in(sandbox, unique):
+    with session_for(sandbox, "prod") as prod:
+        assert prod.call("find_delivery_stores", **FIND).status_code == 200  # reads are fine
+        with pytest.raises(ProdWriteRefused, match="allow_writes"):
+            prod.call("create_user", user_id=f"p-{unique}", first_name="P")
+        with pytest.raises(ProdWriteRefused):
+            prod.post("/v2/fulfillment/users", json={"user_id": f"p-{unique}", "first_name": "P"})
+        assert sandbox.instances["prod"].state.get("user", f"p-{unique}") is None
+    with session_for(sandbox, "prod", allow_writes=True) as prod:
+        assert prod.call("create_user", user_id=f"p-{unique}", first_name="P").status_code == 200
+        assert "writes allowed" in repr(prod)
+
+
+def test_status_has_a_row_per_environment(sandbox, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INSTACART_BROKEN_URL", "https://127.0.0.1:9")
+    monkeypatch.setenv("INSTACART_BROKEN_CLIENT_ID", "id")
+    monkeypatch.setenv("INSTACART_BROKEN_CLIENT_SECRET", "secret-value")
+    frame = ck.status().set_index("env")
+    assert set(frame.index) == {"dev", "prod", "broken"}
+    assert frame.loc["dev", "kind"] == "sandbox" and bool(frame.loc["dev", "token"])
+    assert frame.loc["dev", "latency_ms"] > 0
+    assert not frame.loc["broken", "reachable"] and "TransportError" in frame.loc["broken", "error"]
+    assert "secret-value" not in frame.to_string()
