@@ -106,7 +106,7 @@ class RetryPolicy:
 
         ``attempt`` counts the attempts made so far; ``elapsed`` is the time they took.
         A sane ``Retry-After`` is honoured as it is; above ``max_retry_after`` the answer is
-        ``None`` (see :meth:`too_long`).
+        ``None``, and the caller raises a rate-limit error carrying the wait.
         """
         if attempt >= self.max_attempts or not self.retryable(
             status=status, sent=sent, idempotent=idempotent
@@ -119,8 +119,3 @@ class RetryPolicy:
         if elapsed + delay > self.deadline:
             return None
         return delay
-
-    def too_long(self, retry_after: str | None) -> float | None:
-        """The asked wait when it is above the ceiling (the caller raises with it), else None."""
-        asked = parse_retry_after(retry_after)
-        return asked if asked is not None and asked > self.max_retry_after else None
