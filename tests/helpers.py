@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import requests
@@ -116,3 +117,116 @@ def delivery_order(api: Api, user_id: str, order_id: str, items: list | None = N
         "items": items,
     }
     return api.ok("POST", f"/v2/fulfillment/users/{user_id}/orders/delivery", body)
+
+
+# Orders spread over several stores, and the sandbox API --------------------------------
+
+# San Francisco stores of both environments that deliver, offer pickup and sell alcohol.
+# Tests that make many orders spread them over these, so that no store's slots fill up.
+SF_STORES = ("000-3801", "000-3802", "104-2210", "104-2215", "211-0457", "000-3844")
+WINE = {"upc": "820523917124"}  # alcohol
+SALT_PELLETS = {"upc": "863430003788"}  # big and bulky: not deliverable
+_stores = itertools.cycle(SF_STORES)
+_phones = itertools.count(1)
+
+
+def next_store() -> str:
+    """The next of ``SF_STORES``, round robin."""
+    return next(_stores)
+
+
+def reserve(
+    api: Api,
+    user_id: str,
+    kind: str = "delivery",
+    items: list | None = None,
+    location_code: str | None = None,
+    skip: tuple[int, ...] = (),
+) -> dict[str, Any]:
+    """List the cart's slots at a store and hold the first available one (not in ``skip``).
+
+    Returns the ``service_option_hold`` (``id``, ``expires_at``, ``service_option``).
+    """
+    body: dict[str, Any] = {"location_code": location_code or next_store()}
+    if kind == "delivery":
+        body.update(address=ADDRESS, items=items or cart(PEANUT_BUTTER))
+    elif kind == "pickup":
+        body.update(items=items or cart(PEANUT_BUTTER))
+    path = f"/v2/fulfillment/users/{user_id}/service_options"
+    options = api.ok("POST", f"{path}/cart/{kind}", body)["service_options"]
+    slot = next(o for o in options if o["availability"]["available"] and o["id"] not in skip)
+    return api.ok("POST", f"{path}/{slot['id']}/reserve")["service_option_hold"]
+
+
+def place_order(
+    api: Api,
+    user_id: str,
+    order_id: str,
+    kind: str = "delivery",
+    items: list | None = None,
+    location_code: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A brand_new delivery or pickup order of an existing user at one of ``SF_STORES``."""
+    location_code = location_code or next_store()
+    items = items or cart(PEANUT_BUTTER, SPARKLING_WATER)
+    held = reserve(api, user_id, kind, items, location_code)
+    body: dict[str, Any] = {
+        "order_id": order_id,
+        "service_option_hold_id": held["id"],
+        "location_code": location_code,
+        "items": items,
+    }
+    if kind == "delivery":
+        body.update(address=ADDRESS, initial_tip_cents=500)
+    body.update(fields)
+    return api.ok("POST", f"/v2/fulfillment/users/{user_id}/orders/{kind}", body)
+
+
+def last_mile_order(
+    api: Api, user_id: str, order_id: str, location_code: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    """A brand_new last-mile order of an existing user at one of ``SF_STORES``."""
+    location_code = location_code or next_store()
+    held = reserve(api, user_id, "last_mile", location_code=location_code)
+    body = {
+        "order_id": order_id,
+        "location_code": location_code,
+        "service_option_hold_id": held["id"],
+        "first_name": "Kamal",
+        "last_name": "Singh",
+        "user_phone": "800-555-0100",
+        "items_count": 12,
+        "items_weight": 18.5,
+        **fields,
+    }
+    return api.ok("POST", f"/v2/fulfillment/users/{user_id}/orders/last_mile", body)
+
+
+def shopper_phone() -> str:
+    """A phone number that no other shopper of the session has."""
+    return f"628555{next(_phones):04d}"
+
+
+def new_shopper(api: Api, **fields: Any) -> int:
+    """A sandbox shopper with a phone number no other test uses; returns its id."""
+    body = {"phone": shopper_phone(), **fields}
+    return api.ok("POST", "/v2/fulfillment_sandbox/shoppers", body)["id"]
+
+
+def start_batch(api: Api, order_ids: list[str], **fields: Any) -> dict[str, Any]:
+    """Batch orders for a new shopper (``{"id", "workflow_state"}``)."""
+    body = {"shopper_id": new_shopper(api), "orders": [{"id": o} for o in order_ids], **fields}
+    return api.ok("POST", "/v2/fulfillment_sandbox/batches", body)
+
+
+def advance(api: Api, batch_id: int, state: str | None = None) -> dict[str, Any]:
+    """Move a batch to its next state, or to ``state``."""
+    body = {"workflow_state": state} if state else None
+    return api.ok("POST", f"/v2/fulfillment_sandbox/batches/{batch_id}/advance", body)
+
+
+def status_and_key(answer: requests.Response) -> tuple[int, str | None]:
+    """(status, meta key) of an error envelope, for messages that are pydantic's wording."""
+    status, _, _, key = error_of(answer)
+    return status, key

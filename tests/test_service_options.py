@@ -128,6 +128,19 @@ def test_hold_lasts_ten_minutes_and_one_per_user(sandbox, prod, unique):
     # a second reserve releases the first hold: the old one no longer books an order
     other = reserve(prod, user_id, second["id"]).json()["service_option_hold"]
     assert other["id"] != hold["id"]
+    order = {
+        "order_id": f"o-{user_id}",
+        "service_option_hold_id": hold["id"],
+        "address": ADDRESS,
+        "items": cart(PEANUT_BUTTER),
+    }
+    stale = prod.post(f"{USERS}/{user_id}/orders/delivery", order)
+    assert error_of(stale) == (
+        400,
+        "Service option hold was replaced by a newer reservation",
+        1001,
+        "service_option_hold_id",
+    )
 
 
 def test_preview_ids_cannot_be_reserved(prod, unique):

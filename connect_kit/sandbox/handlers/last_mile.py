@@ -17,9 +17,9 @@ from .common import (
     save,
     set_status,
     store_or_error,
+    user_or_error,
 )
-from .orders import new_order
-from .service_options import hold_for_order
+from .orders import new_order, spend_hold
 
 PARCEL = ("items_count", "bags_count", "items_weight", "cart_total", "alcoholic", "bag_label")
 LAST_MILE = ("last_mile", "dispatch")
@@ -59,18 +59,24 @@ def _store(ctx: Context, location_code: str):
     return store
 
 
+def _local(moment: datetime | None, store: Any) -> datetime | None:
+    """A time given without an offset is the store's local time."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=ZoneInfo(store.time_zone))
+
+
 @handles("create_last_mile_order")
 @handles("lastmile_create_order")
 def create_last_mile_order(ctx: Context) -> dict[str, Any]:
     body = ctx.body
     _store(ctx, body.location_code)
-    user = _ensure_user(ctx, ctx.params["user_id"], body)
     order_id = body.order_id or str(uuid.uuid4())
     if ctx.state.get("order", order_id) is not None:
         raise bad_request("Order with this order_id already exists", "order_id")
-    option = hold_for_order(ctx, body.service_option_hold_id, user["user_id"], "last_mile")
-    if option["location_code"] != body.location_code:
-        raise bad_request("The hold is for another store", "service_option_hold_id")
+    user_id = ctx.params["user_id"]
+    option = spend_hold(ctx, body.service_option_hold_id, user_id, "last_mile", body.location_code)
+    user = _ensure_user(ctx, user_id, body)  # only once the order will be made
     order = new_order(ctx, "last_mile", order_id, user, option)
     order["locale"] = posix_locale(body.locale)
     if body.address is not None:
@@ -88,18 +94,23 @@ def _window_inside(start: datetime | None, end: datetime | None, option: dict) -
 @handles("update_last_mile_order")
 def update_last_mile_order(ctx: Context) -> dict[str, Any]:
     body = ctx.body
+    user_or_error(ctx)
     order = order_or_error(ctx, kinds=("last_mile",))
     require_status(order, ("brand_new",), "updated")
     if body.service_option_id is not None:  # no reservation needed: copy from a fresh listing
         option = ctx.state.get("service_option", body.service_option_id)
         if option is None or option["kind"] != "last_mile":
             raise bad_request("Service option not found", "service_option_id")
-        if not _window_inside(body.start_at, body.end_at, option):
+        if option["location_code"] != order["store_location"]:  # the store cannot change
+            raise bad_request("The time slot is for another store", "service_option_id")
+        store = store_or_error(ctx, option["location_code"])
+        start, end = _local(body.start_at, store), _local(body.end_at, store)
+        if not _window_inside(start, end, option):
             raise bad_request("start_at and end_at must lie inside the time slot", "start_at")
         order.update(
             service_option_id=option["id"],
-            window_starts_at=(body.start_at.isoformat() if body.start_at else option["start_at"]),
-            window_ends_at=(body.end_at.isoformat() if body.end_at else option["end_at"]),
+            window_starts_at=(start.isoformat() if start else option["start_at"]),
+            window_ends_at=(end.isoformat() if end else option["end_at"]),
         )
     elif body.start_at is not None or body.end_at is not None:
         raise bad_request(
@@ -123,6 +134,7 @@ def _stage(ctx: Context, order: dict[str, Any]) -> dict[str, Any]:
 
 @handles("stage_order")
 def stage_order(ctx: Context) -> dict[str, Any]:
+    user_or_error(ctx)
     return _stage(ctx, order_or_error(ctx))
 
 
@@ -150,10 +162,9 @@ def create_dispatch_order(ctx: Context) -> dict[str, Any]:
     store = _store(ctx, body.location_code)
     if ctx.state.get("order", body.order_id) is not None:
         raise bad_request("Order with this order_id already exists", "order_id")
-    start, end = body.start_at, _check_window(body.start_at, body.end_at)
+    start = _local(body.start_at, store)
+    end = _check_window(start, _local(body.end_at, store))
     now = ctx.instance.now()
-    if start.tzinfo is None:
-        start, end = (t.replace(tzinfo=ZoneInfo(store.time_zone)) for t in (start, end))
     if start < now:  # no capacity in the past
         if not body.fallback_to_soonest_sameday:
             raise bad_request("No capacity for the requested window", "start_at")
@@ -197,8 +208,10 @@ def update_dispatch_order(ctx: Context) -> dict[str, Any]:
     order = _dispatch_order(ctx, None)
     require_status(order, ("brand_new",), "updated")
     if body.start_at is not None:
-        end = _check_window(body.start_at, body.end_at)
-        order.update(window_starts_at=body.start_at.isoformat(), window_ends_at=end.isoformat())
+        store = store_or_error(ctx, order["store_location"])
+        start = _local(body.start_at, store)
+        end = _check_window(start, _local(body.end_at, store))
+        order.update(window_starts_at=start.isoformat(), window_ends_at=end.isoformat())
     _parcel(order, body)
     return save(ctx, order)
 

@@ -50,6 +50,19 @@ def new_order(ctx: Context, kind: str, order_id: str, user: dict[str, Any], opti
     }
 
 
+def spend_hold(
+    ctx: Context, hold_id: int, user_id: str, kind: str, location_code: str
+) -> dict[str, Any]:
+    """The slot a hold books (see ``hold_for_order``); a hold for another store is refused,
+    and the refused call leaves the hold as it was."""
+    before = ctx.state.get("hold", hold_id)
+    option = hold_for_order(ctx, hold_id, user_id, kind)
+    if option["location_code"] != location_code:
+        ctx.state.put("hold", hold_id, before)
+        raise bad_request("The hold is for another store", "service_option_hold_id")
+    return option
+
+
 def _phone(user: dict[str, Any], body: Any) -> None:
     if not user.get("phone_number") and not (body.user and body.user.phone_number):
         raise bad_request("can't be blank", "user.phone_number")
@@ -71,7 +84,12 @@ def _create(ctx: Context, kind: str) -> dict[str, Any]:
     _phone(user, body)
     if ctx.state.get("order", body.order_id) is not None:
         raise bad_request("Order with this order_id already exists", "order_id")
-    option = hold_for_order(ctx, body.service_option_hold_id, user["user_id"], kind)
+    if kind == "pickup":  # the customer picks the order up at the store they asked for
+        option = spend_hold(
+            ctx, body.service_option_hold_id, user["user_id"], kind, store.location_code
+        )
+    else:  # location_code is only the preferred store of a delivery
+        option = hold_for_order(ctx, body.service_option_hold_id, user["user_id"], kind)
     order = new_order(ctx, kind, body.order_id, user, option)
     order.update(
         locale=posix_locale(body.locale or user.get("locale")),
@@ -164,7 +182,13 @@ def update_order(ctx: Context) -> dict[str, Any]:
     if any(p.alcohol for p in products):
         order["leave_unattended"] = False  # adding alcohol turns it off, for good
     if body.service_option_hold_id is not None:  # reschedule: list -> reserve -> update
-        option = hold_for_order(ctx, body.service_option_hold_id, user["user_id"], order["kind"])
+        option = spend_hold(  # the store cannot change
+            ctx,
+            body.service_option_hold_id,
+            user["user_id"],
+            order["kind"],
+            order["store_location"],
+        )
         order.update(
             service_option_id=option["id"],
             window_starts_at=option["start_at"],

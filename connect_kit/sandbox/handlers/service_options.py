@@ -204,9 +204,14 @@ def preview_pickup(ctx: Context) -> dict[str, Any]:
 
 
 @handles("preview_last_mile_service_options")
-@handles("lastmile_list_service_options")
 def preview_last_mile(ctx: Context) -> dict[str, Any]:
     return _options(ctx, _last_mile_store(ctx, ctx.body), "last_mile", ctx.body, preview=True)
+
+
+@handles("lastmile_list_service_options")
+def legacy_list_last_mile(ctx: Context) -> dict[str, Any]:
+    """The old URI listed bookable slots (it predates the preview/list split)."""
+    return _options(ctx, _last_mile_store(ctx, ctx.body), "last_mile", ctx.body, preview=False)
 
 
 @handles("list_delivery_service_options")
@@ -323,6 +328,8 @@ def hold_for_order(ctx: Context, hold_id: int, user_id: str, kind: str) -> dict[
         raise bad_request("Service option hold not found", key)
     if hold["status"] == "used":
         raise bad_request("Service option hold has already been used", key)
+    if hold["status"] == "released":  # a newer reserve call cancelled it
+        raise bad_request("Service option hold was replaced by a newer reservation", key)
     option = ctx.state.get("service_option", hold["service_option_id"])
     assert option is not None
     if option["kind"] != kind:
