@@ -234,6 +234,11 @@ class ConnectSession(requests.Session):
                 if delay is None:
                     self._record(request.method, path, op, None, started, attempt, "transport")
                     raise error from None
+            except OSError as exc:
+                # requests checks the CA bundle path only when it sends
+                raise ConfigurationError(
+                    f"{self.env.name}: cannot use the CA bundle {self.verify!r}: {exc}"
+                ) from None
             else:
                 status = response.status_code
                 log.debug("%s %s attempt %d: %s", request.method, path, attempt, status)

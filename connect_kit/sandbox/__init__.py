@@ -112,6 +112,7 @@ class Sandbox:
 
     def _close(self) -> None:
         self.running = False
+        self._thread.close_sockets()
         for instance in self.instances.values():
             instance.state.close()
         if self._tmp is not None:

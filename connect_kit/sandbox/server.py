@@ -100,7 +100,12 @@ class ServerThread:
     def stop(self, timeout: float = 5.0) -> None:
         for server, _ in self.servers:
             server.should_exit = True
-        self.thread.join(timeout)
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+        self.close_sockets()
+
+    def close_sockets(self) -> None:
+        """Release the ports (also when the servers never started)."""
         for _, sock in self.servers:
             sock.close()
 
