@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -17,9 +18,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RequestInfo:
-    """A request as it was sent, with every secret redacted: safe to show, log or save."""
+    """A request as it was sent, with every secret redacted: safe to show, log or save.
+
+    Its repr reads like the HTTP message itself.
+    """
 
     method: str
     url: str
@@ -30,8 +34,6 @@ class RequestInfo:
 
     @classmethod
     def of(cls, prepared: requests.PreparedRequest, base_url: str, env: str) -> RequestInfo:
-        import json
-
         body: Any = prepared.body
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
@@ -49,6 +51,13 @@ class RequestInfo:
             body=redact.body(body),
             env=env,
         )
+
+    def __repr__(self) -> str:
+        lines = [f"{self.method} {self.url}"]
+        lines += [f"{name}: {value}" for name, value in self.headers.items()]
+        if self.body is not None:
+            lines += ["", json.dumps(self.body, indent=2, ensure_ascii=False)]
+        return "\n".join(lines)
 
 
 @dataclass

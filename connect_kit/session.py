@@ -143,9 +143,8 @@ class ConnectSession(requests.Session):
 
     @property
     def token_info(self) -> dict[str, Any]:
-        """Scope and expiry of the current token (never the token itself)."""
-        token = self.auth.current
-        return token.info() if token else {"scope": None, "expires_at": None}
+        """Scope and expiry of the session's token, fetched if needed (never the token itself)."""
+        return self.auth.token().info()
 
     @property
     def history(self) -> pd.DataFrame:

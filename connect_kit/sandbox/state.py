@@ -41,6 +41,8 @@ class State:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self.lock = threading.RLock()
+        # write-through cache of raw documents: reads skip SQLite, callers still get copies
+        self._cache: dict[tuple[str, str], bytes | None] = {}
 
     def close(self) -> None:
         with self.lock:
@@ -49,32 +51,43 @@ class State:
     # documents -----------------------------------------------------------------------
 
     def get(self, kind: str, key: str | int) -> dict[str, Any] | None:
+        slot = (kind, str(key))
         with self.lock:
-            row = self._db.execute(
-                "SELECT data FROM docs WHERE kind = ? AND key = ?", (kind, str(key))
-            ).fetchone()
-        return orjson.loads(row[0]) if row else None
+            if slot in self._cache:
+                raw = self._cache[slot]
+            else:
+                row = self._db.execute(
+                    "SELECT data FROM docs WHERE kind = ? AND key = ?", slot
+                ).fetchone()
+                raw = self._cache[slot] = row[0] if row else None
+        return orjson.loads(raw) if raw is not None else None
 
     def put(self, kind: str, key: str | int, data: dict[str, Any]) -> dict[str, Any]:
+        raw = orjson.dumps(data)
         with self.lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO docs (kind, key, data) VALUES (?, ?, ?)",
-                (kind, str(key), orjson.dumps(data)),
+                (kind, str(key), raw),
             )
+            self._cache[(kind, str(key))] = raw
         return data
 
     def add(self, kind: str, key: str | int, data: dict[str, Any]) -> bool:
         """Insert unless the key exists; returns whether it was inserted."""
+        raw = orjson.dumps(data)
         with self.lock:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO docs (kind, key, data) VALUES (?, ?, ?)",
-                (kind, str(key), orjson.dumps(data)),
+                (kind, str(key), raw),
             )
+            if cursor.rowcount == 1:
+                self._cache[(kind, str(key))] = raw
         return cursor.rowcount == 1
 
     def delete(self, kind: str, key: str | int) -> None:
         with self.lock:
             self._db.execute("DELETE FROM docs WHERE kind = ? AND key = ?", (kind, str(key)))
+            self._cache[(kind, str(key))] = None
 
     def find(self, kind: str, **where: Any) -> list[dict[str, Any]]:
         """Documents of ``kind`` whose top-level fields equal ``where``, in key order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from ...spec.common import Address, ItemRef, OrderItem
@@ -51,10 +52,17 @@ def store_or_error(ctx: Context, location_code: str, key: str = "location_code")
 
 def stores_near(
     ctx: Context, latitude: float, longitude: float, *, pickup: bool = False
-) -> list[tuple[float, seed.StoreSeed]]:
+) -> tuple[tuple[float, seed.StoreSeed], ...]:
     """Eligible stores nearest first: pickup stores, or stores that deliver there."""
+    return _stores_near(ctx.instance.name, latitude, longitude, pickup)
+
+
+@lru_cache(maxsize=4096)  # the stores never change: the same place gets the same answer
+def _stores_near(
+    env: str, latitude: float, longitude: float, pickup: bool
+) -> tuple[tuple[float, seed.StoreSeed], ...]:
     found = []
-    for store in seed.stores_for(ctx.instance.name):
+    for store in seed.stores_for(env):
         if pickup and not store.pickup:
             continue
         if not pickup and store.pickup_only:
@@ -64,7 +72,7 @@ def stores_near(
         if km <= radius:
             found.append((km, store))
     found.sort(key=lambda pair: (pair[0], pair[1].location_code))
-    return found
+    return tuple(found)
 
 
 def store_for_address(
