@@ -2,14 +2,24 @@
 
 ``connect-kit sandbox`` runs the local Connect simulator (dev and prod) in the foreground and
 prints what a client needs: URLs, credentials and the CA file to trust.
+
+``connect-kit call ENV OPERATION --field value ... [--body file.json] [-o out.csv]`` makes one
+call of the spec and prints (or writes) its records; errors are one line and a non-zero exit.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
+import types
+import typing
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from . import __version__
 
@@ -62,6 +72,108 @@ def _sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+OUTPUTS = (".csv", ".json", ".parquet")
+
+
+def _is_text(annotation: Any) -> bool:
+    """Whether a field's annotation is a string (through Optional and Annotated)."""
+    if annotation is str:
+        return True
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _is_text(args[0])
+    return (
+        bool(args)
+        and typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        and (all(_is_text(a) for a in args))
+    )
+
+
+def _leaf(model: Any, parts: list[str]) -> Any:
+    """The annotation of a dotted field path inside a request model (None if unknown)."""
+    annotation = None
+    for part in parts:
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return None
+        annotation = info.annotation
+        inner = [a for a in (annotation, *typing.get_args(annotation)) if isinstance(a, type)]
+        model = next((a for a in inner if issubclass(a, BaseModel)), None)
+    return annotation
+
+
+def _value(op: Any, name: str, raw: str) -> Any:
+    """A command-line value: kept as text where the spec wants text, else read as JSON."""
+    if name in op.path_params or name in op.query or _is_text(_leaf(op.request, name.split("."))):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _fields(op: Any, pairs: Sequence[str]) -> dict[str, Any]:
+    """``--name value`` pairs (``--a.b value`` nests) into call arguments."""
+    fields: dict[str, Any] = {}
+    items = list(pairs)
+    while items:
+        flag = items.pop(0)
+        if not flag.startswith("--") or len(flag) < 3:
+            raise ValueError(f"expected --field value, got {flag!r}")
+        name, _, inline = flag[2:].partition("=")
+        if not inline and (not items or items[0].startswith("--")):
+            raise ValueError(f"--{name} needs a value")
+        raw = inline if inline else items.pop(0)
+        target = fields
+        *parents, leaf = name.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = _value(op, name, raw)
+    return fields
+
+
+def _call(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    from . import spec
+    from .errors import ConnectError
+    from .session import connect
+
+    try:
+        op = spec.get(args.operation)
+        fields = _fields(op, extra)
+        if args.body:
+            text = sys.stdin.read() if args.body == "-" else Path(args.body).read_text()
+            fields["body"] = json.loads(text)
+        if args.output and Path(args.output).suffix not in OUTPUTS:
+            raise ValueError(f"-o {args.output}: expected a .csv, .json or .parquet file")
+        with connect(args.env, allow_writes=args.allow_writes or None) as session:
+            result = session.call(op.name, **fields)
+        frame = result.frame
+        if args.output:
+            _write(frame, Path(args.output))
+            print(f"{result.operation.name}: {len(frame)} rows -> {args.output}", file=sys.stderr)
+        elif args.raw:
+            print(json.dumps(result.json, indent=2, ensure_ascii=False))
+        else:
+            print(frame.to_string(index=False) if len(frame) else "(no records)")
+        return 0
+    except (ConnectError, ValueError, OSError, ImportError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"connect-kit call: {type(error).__name__}: {message}", file=sys.stderr)
+        return 1
+
+
+def _write(frame: Any, path: Path) -> None:
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".json":
+        frame.to_json(path, orient="records", date_format="iso", indent=2)
+    else:
+        try:
+            frame.to_parquet(path, index=False)
+        except ImportError:
+            raise ImportError("writing parquet needs pyarrow: pip install pyarrow") from None
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -85,13 +197,29 @@ def parser() -> argparse.ArgumentParser:
     faults.add_argument("--drop-rate", type=float, help="share of connections dropped")
     faults.add_argument("--token-lifetime", type=float, help="seconds a token really lives")
     sb.set_defaults(run=_sandbox)
+    call = commands.add_parser(
+        "call",
+        help="call one operation and print its records",
+        description="Fields go as --name value (JSON where the spec wants a number, list or "
+        "object; --a.b value nests). Example: connect-kit call dev find_delivery_stores "
+        "--find_by.address_line_1 '50 Beale St' --find_by.postal_code 94105",
+    )
+    call.add_argument("env", help="environment: dev, prod, or one declared in .env")
+    call.add_argument("operation", help="operation name (see connect_kit.operations())")
+    call.add_argument("--body", metavar="FILE", help="the request body as JSON (- for stdin)")
+    call.add_argument("-o", "--output", metavar="FILE", help="write .csv, .json or .parquet")
+    call.add_argument("--raw", action="store_true", help="print the response JSON as it came")
+    call.add_argument("--allow-writes", action="store_true", help="allow state changes on prod")
+    call.set_defaults(run=_call)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``connect-kit`` console script."""
-    args = parser().parse_args(argv)
-    return args.run(args)
+    args, extra = parser().parse_known_args(argv)
+    if args.command != "call" and extra:
+        parser().error(f"unrecognized arguments: {' '.join(extra)}")
+    return args.run(args, extra) if args.command == "call" else args.run(args)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import logging
 import time
 import warnings
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -49,6 +49,8 @@ from .spec.validation import field_errors
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .bulk import Bulk
 
 log = logging.getLogger("connect_kit")
 
@@ -385,6 +387,26 @@ class ConnectSession(requests.Session):
         if op.deprecated:
             result.warnings.insert(0, f"{op.name} is deprecated")
         return result
+
+    def call_many(
+        self,
+        operation: str,
+        params_list: Iterable[Mapping[str, Any]],
+        *,
+        workers: int = 8,
+        rate: float | None = None,
+        progress: bool = True,
+    ) -> Bulk:
+        """Call ``operation`` once per parameter set in a bounded thread pool.
+
+        Results keep the input order; failures go to ``.errors`` instead of stopping the pull;
+        Ctrl-C returns what was fetched so far. See :func:`connect_kit.bulk.call_many`.
+        """
+        from .bulk import call_many
+
+        return call_many(
+            self, operation, params_list, workers=workers, rate=rate, progress=progress
+        )
 
     def _arguments(
         self, op: Operation, body: Mapping[str, Any] | None, params: dict[str, Any]
