@@ -72,18 +72,23 @@ class Bulk:
 
     @property
     def frame(self) -> pd.DataFrame:
-        """The records of every successful call, with an ``input`` column for the row's index."""
+        """The records of every successful call, typed once together, with an ``input``
+        column giving the index of the call each row came from."""
         import pandas as pd
 
-        frames = []
+        from . import spec
+        from .frames import records_frame
+
+        rows: list[dict[str, Any]] = []
+        inputs: list[int] = []
         for index, result in enumerate(self.results):
             if result is not None:
-                frame = result.frame
-                frames.append(frame.assign(input=index) if len(frame) else frame)
-        if not frames:
-            return pd.DataFrame()
-        combined = pd.concat(frames, ignore_index=True)
-        return combined[["input", *[c for c in combined.columns if c != "input"]]]
+                found = result.records
+                rows.extend(found)
+                inputs.extend([index] * len(found))
+        frame = records_frame(spec.get(self.operation), rows)
+        frame.insert(0, "input", pd.array(inputs, dtype="Int64"))
+        return frame
 
     @property
     def errors(self) -> pd.DataFrame:

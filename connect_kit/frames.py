@@ -1,17 +1,221 @@
-"""JSON responses as pandas DataFrames, finding the records where the spec says they are."""
+"""JSON responses as typed pandas DataFrames, shaped and typed by the spec.
+
+The spec says where an operation's records sit (``stores``, ``orders``...) and what each field
+is. A frame has one row per record and one column per leaf field, nested objects flattened
+into dotted columns (``flags.alcohol``), each column in pandas' nullable vocabulary:
+
+==============================  =================================================
+spec field                      column dtype
+==============================  =================================================
+``str`` (identifiers included)  ``string`` (leading zeros kept: ``000000004011``)
+``int`` (``*_cents`` included)  ``Int64``
+``float``, ``int | float``      ``Float64``
+``bool``                        ``boolean``
+``datetime``                    ``datetime64[us, UTC]``
+``date``                        ``datetime64[us]``
+``open_enum(...)``              ``category``: the spec's values, then any other seen
+``dict[str, Any]``              flattened into dotted columns, types inferred
+``list[Model]``                 not in the frame: :func:`nested_frame` takes it out
+==============================  =================================================
+
+Fields the spec does not know become columns too (strings as ``string``, whole numbers as
+``Int64``...), after the spec's columns, in the order they were first seen. A value that does
+not fit its spec type never fails the frame: the column falls back to the inferred type and a
+:class:`~connect_kit.errors.ConnectWarning` says so. An empty result keeps every spec column.
+
+>>> from connect_kit.spec import get
+>>> frame = to_frame(get("find_delivery_stores"), {"stores": [{"name": "Garden Market",
+...     "location_code": "000-3801", "flags": {"alcohol": True}, "time_zone": "UTC"}]})
+>>> list(frame.columns)  # doctest: +NORMALIZE_WHITESPACE
+['name', 'location_code', 'flags.alcohol', 'flags.pickup', 'flags.pickup_only',
+ 'flags.long_distance_delivery', 'flags.is_partial', 'time_zone']
+>>> str(frame["flags.alcohol"].dtype), str(frame["time_zone"].dtype)
+('boolean', 'string')
+
+Speed: the schema of a model is read once and cached; each column is taken from the records
+by one list comprehension and typed by one vectorised pandas call.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+import enum
+import sys
+import types
+import typing
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache, cached_property
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Union
 
+from pydantic import BaseModel
+
+from .errors import ConnectWarning
 from .spec.base import Operation
 
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["nested_frame", "nested_names", "records", "to_frame"]
+
+UNIT = "us"  # covers the spec's years 1970-2999 (nanoseconds stop in 2262)
+TIMESTAMP = f"datetime64[{UNIT}, UTC]"
+DATE = f"datetime64[{UNIT}]"
+Dtypes = Mapping[str, Any]
+
+
+# The schema: what the spec says about each field ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A column: ``kind`` is a dtype name, ``"timestamp"``, ``"date"``, ``"category"``,
+    ``"object"`` (kept as is) or ``"infer"`` (typed from the values)."""
+
+    kind: str
+    categories: tuple[str, ...] = ()
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class Node:
+    """An object: its known fields in declaration order.
+
+    ``free`` objects (``dict[str, Any]``) have no known fields; their keys become columns in
+    place, where the spec declares the object, rather than after the spec's columns.
+    """
+
+    model: type[BaseModel] | None
+    fields: tuple[tuple[str, Leaf | Node | Nested], ...] = ()
+    free: bool = False
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The keys that the spec knows at this level."""
+        return frozenset(name for name, _ in self.fields)
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A list of objects: not a column, but a frame of its own (see :func:`nested_frame`)."""
+
+    model: type[BaseModel] | None
+
+    @property
+    def node(self) -> Node:
+        return schema(self.model) if self.model is not None else FREE
+
+
+FREE = Node(None, free=True)
+UNKNOWN = Node(None)
+_SCALARS: dict[type, str] = {
+    bool: "boolean",
+    int: "Int64",
+    float: "Float64",
+    str: "string",
+    dt.datetime: "timestamp",
+    dt.date: "date",
+}
+
+
+@cache
+def schema(model: type[BaseModel]) -> Node:
+    """The known fields of a response model, read once (leaves, objects and nested lists)."""
+    fields = []
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        part = _part(info.annotation, extra, model)
+        if isinstance(part, Leaf) and extra.get("x-secret"):
+            part = Leaf("string", secret=True)
+        fields.append((info.alias or name, part))
+    return Node(model, tuple(fields))
+
+
+def _part(annotation: Any, extra: Mapping[str, Any], owner: type) -> Leaf | Node | Nested:
+    """What one annotation becomes: a leaf, an object or a nested list."""
+    options = [a for a in _union_args(annotation) if a is not type(None)]
+    categories = _categories_of(options, extra)
+    options = [_strip_annotated(a) for a in options]
+    if categories is not None:
+        return Leaf("category", tuple(categories))
+    if len(options) != 1:
+        numbers = bool(options) and set(options) <= {int, float}
+        return Leaf("Float64" if numbers else "infer")
+    (kind,) = options
+    origin = typing.get_origin(kind) or kind
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return UNKNOWN if kind is owner else schema(kind)
+    if origin is list:
+        (inner,) = typing.get_args(kind) or (Any,)
+        inner = _strip_annotated(inner)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return Nested(inner)
+        inner_origin = typing.get_origin(inner) or inner
+        return Nested(None) if inner_origin in (dict, Any) else Leaf("object")
+    if origin is dict:
+        return FREE
+    return Leaf(next((v for t, v in _SCALARS.items() if kind is t), "infer"))
+
+
+def _categories_of(options: list[Any], extra: Mapping[str, Any]) -> list[Any] | None:
+    """The values of an ``open_enum`` (its ``x-enum``), a ``Literal`` or an ``Enum``."""
+    for option in options:
+        for meta in getattr(option, "__metadata__", ()):  # open_enum(...) | None
+            meta_extra = getattr(meta, "json_schema_extra", None)
+            if isinstance(meta_extra, dict) and "x-enum" in meta_extra:
+                return list(meta_extra["x-enum"])
+    if "x-enum" in extra:
+        return list(extra["x-enum"])
+    return _closed_values(_strip_annotated(options[0])) if len(options) == 1 else None
+
+
+def _closed_values(kind: Any) -> list[Any] | None:
+    """The values of a ``Literal`` or an ``Enum``: categories too."""
+    if typing.get_origin(kind) is typing.Literal:
+        return list(typing.get_args(kind))
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return [member.value for member in kind]
+    return None
+
+
+def _union_args(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
+def record_node(op: Operation | None) -> Node:
+    """The schema of one record of ``op``'s response (``UNKNOWN`` when the spec has none)."""
+    if op is None or op.response is None:
+        return UNKNOWN
+    node: Node | Leaf | Nested = schema(op.response)
+    for part in op.records.split(".") if op.records else ():
+        found = dict(node.fields).get(part) if isinstance(node, Node) else None
+        node = found.node if isinstance(found, Nested) else found  # type: ignore[assignment]
+    return node if isinstance(node, Node) else UNKNOWN
+
+
+# Records --------------------------------------------------------------------------------
+
 
 def records(op: Operation | None, data: Any) -> list[dict[str, Any]]:
-    """The records of a response: the list the spec names, or the object itself."""
+    """The records of a response: the list the spec names, or the object itself.
+
+    Args:
+        op: the operation that answered (``None``: the response is taken as it is).
+        data: the parsed response body.
+
+    Returns:
+        One dict per record; ``[]`` when there is none.
+    """
     if op is not None and op.records and isinstance(data, dict):
         found: Any = data
         for part in op.records.split("."):
@@ -24,9 +228,357 @@ def records(op: Operation | None, data: Any) -> list[dict[str, Any]]:
     return [data] if isinstance(data, dict) and data else []
 
 
-def to_frame(op: Operation | None, data: Any) -> pd.DataFrame:
-    """One row per record, nested objects flattened into dotted columns."""
+# Frames ---------------------------------------------------------------------------------
+
+
+def to_frame(op: Operation | None, data: Any, dtypes: Dtypes | None = None) -> pd.DataFrame:
+    """One row per record of a response, one typed column per leaf field.
+
+    Args:
+        op: the operation that answered; its spec finds the records and types the columns.
+        data: the parsed response body.
+        dtypes: column -> dtype, applied to the raw values instead of the spec's type. A
+            column that this response lacks is added, empty, with that dtype (so that frames
+            of several responses line up).
+
+    Returns:
+        The records; lists of objects (an order's ``items``) are left out: see
+        :func:`nested_frame`.
+
+    >>> from connect_kit.spec import get
+    >>> frame = to_frame(get("get_order"), {"id": "0042", "status": "picking"})
+    >>> frame.loc[0, "id"], str(frame["status"].dtype), str(frame["created_at"].dtype)
+    ('0042', 'category', 'datetime64[us, UTC]')
+    """
+    return _frame(record_node(op), records(op, data), dtypes)
+
+
+def records_frame(
+    op: Operation | None, rows: list[dict[str, Any]], dtypes: Dtypes | None = None
+) -> pd.DataFrame:
+    """Records already taken out of their responses (several calls' together), typed as in
+    :func:`to_frame`."""
+    return _frame(record_node(op), rows, dtypes)
+
+
+def nested_frame(
+    op: Operation | None, data: Any, name: str, dtypes: Dtypes | None = None
+) -> pd.DataFrame:
+    """The list ``name`` of every record as one frame, each row keeping its parent's key.
+
+    The first column is the parent's ``record_key`` (an order's ``id`` as ``order_id``; a
+    store's ``location_code`` as is), or ``parent_row`` (the parent's row in
+    :func:`to_frame`) when the parent has none. The other columns are typed as in
+    :func:`to_frame`.
+
+    Args:
+        op: the operation that answered.
+        data: the parsed response body.
+        name: the list's field, dotted when it sits in an object (``items``, ``warnings``).
+        dtypes: column -> dtype overrides, as in :func:`to_frame`.
+
+    Raises:
+        ValueError: when ``name`` is neither a nested list of the spec nor a list found in
+            the records.
+
+    >>> from connect_kit.spec import get
+    >>> order = {"id": "o1", "status": "brand_new",
+    ...          "items": [{"line_num": "1", "item": {"upc": "000000004011"}}]}
+    >>> items = nested_frame(get("get_order"), order, "items")
+    >>> items.loc[0, ["order_id", "line_num", "item.upc"]].tolist()
+    ['o1', '1', '000000004011']
+    """
+    parent = record_node(op)
+    rows = records(op, data)
+    child = _nested_node(parent, rows, name)
+    key_name, keys, key_leaf = _parent_key(parent, rows)
+    owners, children = [], []
+    for key, items in zip(keys, _dig(rows, name), strict=True):
+        if isinstance(items, list):
+            owners += [key] * len(items)
+            children += [c if isinstance(c, dict) else {"value": c} for c in items]
+    overrides = dict(dtypes or {})
+    key_dtype = overrides.pop(key_name, None)
+    frame = _frame(child, children, overrides)
+    if key_name in frame.columns:
+        key_name = f"parent_{key_name}"
+    column = _column(owners, key_leaf, key_name, key_dtype)
+    frame.insert(0, key_name, column)
+    return frame
+
+
+def nested_names(op: Operation | None) -> list[str]:
+    """The nested lists that the spec declares in ``op``'s records (``["warnings", "items"]``)."""
+    return list(_nested_in(record_node(op), ""))
+
+
+def _nested_in(node: Node, prefix: str) -> dict[str, Nested]:
+    found: dict[str, Nested] = {}
+    for name, part in node.fields:
+        if isinstance(part, Nested):
+            found[prefix + name] = part
+        elif isinstance(part, Node):
+            found |= _nested_in(part, f"{prefix}{name}.")
+    return found
+
+
+def _nested_node(parent: Node, rows: list[dict[str, Any]], name: str) -> Node:
+    known = _nested_in(parent, "")
+    if name in known:
+        return known[name].node
+    if any(isinstance(v, list) for v in _dig(rows, name)):
+        return UNKNOWN
+    choices = ", ".join(known) or "none"
+    raise ValueError(f"{name!r} is not a nested list of these records (the spec's: {choices})")
+
+
+def _dig(rows: list[Any], name: str) -> list[Any]:
+    """The value at dotted ``name`` in each row (``None`` where missing)."""
+    values = rows
+    for part in name.split("."):
+        values = _take(_objects(values), part)
+    return values
+
+
+def _parent_key(parent: Node, rows: list[dict[str, Any]]) -> tuple[str, list[Any], Leaf]:
+    """(column name, values, leaf) of the parent's key: its ``record_key``, or its row."""
+    key = getattr(parent.model, "record_key", None)
+    if parent.model is None or key is None:
+        return "parent_row", list(range(len(rows))), Leaf("Int64")
+    leaf = dict(parent.fields).get(key)
+    name = f"{_snake(parent.model.__name__)}_id" if key == "id" else key
+    return name, _take(rows, key), leaf if isinstance(leaf, Leaf) else Leaf("infer")
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _frame(node: Node, rows: list[Any], dtypes: Dtypes | None) -> pd.DataFrame:
     import pandas as pd
 
-    rows = records(op, data)
-    return pd.json_normalize(rows, sep=".") if rows else pd.DataFrame()
+    known: dict[str, tuple[list[Any], Leaf]] = {}
+    extra: dict[str, tuple[list[Any], Leaf]] = {}
+    _flatten(node, rows, "", known, extra)
+    overrides = dict(dtypes or {})
+    columns = {
+        path: _column(values, leaf, path, overrides.pop(path, None))
+        for path, (values, leaf) in (known | extra).items()
+    }
+    for path, dtype in overrides.items():  # asked for, but not in this response
+        columns[path] = _column([None] * len(rows), Leaf("object"), path, dtype)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
+    return frame
+
+
+# Flattening: lists of values per column, no pandas yet ------------------------------------
+
+Columns = dict[str, tuple[list[Any], Leaf]]
+
+
+def _flatten(node: Node, objects: list[Any], prefix: str, known: Columns, extra: Columns) -> None:
+    """Collect the columns of ``objects`` (one per row: a dict, or ``None``) under ``prefix``."""
+    names = [name for name, part in node.fields if not isinstance(part, Nested)]
+    objects, values = _transpose(objects, names, prefix, extra)
+    for name, part in node.fields:
+        path = prefix + name
+        if isinstance(part, Leaf):
+            known[path] = (values[name], part)
+        elif isinstance(part, Node):
+            _flatten(part, values[name], f"{path}.", known, extra)
+    sink = known if node.free else extra
+    for key in _unknown_keys(objects, node.names):
+        column = _take(objects, key)
+        path = prefix + key
+        if _all_objects(column):
+            _flatten(UNKNOWN, column, f"{path}.", sink, sink)
+        else:
+            sink[path] = (column, Leaf("infer", secret=key in _secret_names()))
+
+
+def _transpose(
+    objects: list[Any], names: list[str], prefix: str, extra: Columns
+) -> tuple[list[Any], dict[str, list[Any]]]:
+    """Each name's value in each object, read in one pass over the objects.
+
+    Returns the objects too, with anything but a dict replaced by ``None`` (such values are
+    kept aside in ``extra``, under the object's own name).
+    """
+    if not names:
+        return _objects(objects, prefix, extra), {}
+    try:
+        flat = _values(objects, names)
+    except AttributeError:  # a value that is not an object
+        objects = _objects(objects, prefix, extra)
+        flat = _values(objects, names)
+    step = len(names)
+    return objects, {name: flat[i::step] for i, name in enumerate(names)}
+
+
+def _values(objects: list[Any], names: list[str]) -> list[Any]:
+    """The values of ``names`` in each object, row after row, in one flat list.
+
+    One flat list rather than a tuple per row: the garbage collector never sees 100,000 new
+    containers, and the columns are then slices of it.
+    """
+    blank = (None,) * len(names)
+    return list(chain.from_iterable(map(o.get, names) if o is not None else blank for o in objects))
+
+
+def _objects(values: list[Any], prefix: str = "", extra: Columns | None = None) -> list[Any]:
+    """``values`` with anything but dicts replaced by ``None`` (kept aside in ``extra``)."""
+    if sum(1 for v in values if v is None or type(v) is dict) == len(values):
+        return values
+    odd = [None if v is None or isinstance(v, dict) else v for v in values]
+    if extra is not None:
+        extra[prefix.rstrip(".") or "value"] = (odd, Leaf("infer"))
+    return [v if isinstance(v, dict) else None for v in values]
+
+
+def _take(objects: list[Any], key: str) -> list[Any]:
+    """``object[key]`` for each object (``None`` where missing or not an object)."""
+    try:
+        return [o.get(key) if o is not None else None for o in objects]
+    except AttributeError:
+        return [o.get(key) if isinstance(o, dict) else None for o in objects]
+
+
+def _unknown_keys(objects: list[Any], known: frozenset[str]) -> list[str]:
+    """Keys of ``objects`` (dicts or ``None``) that the spec does not name, first seen first."""
+    if not set().union(*filter(None, objects)) - known:
+        return []
+    layouts = dict.fromkeys(map(tuple, filter(None, objects)))  # few: one per key layout
+    return list(dict.fromkeys(k for layout in layouts for k in layout if k not in known))
+
+
+def _all_objects(values: list[Any]) -> bool:
+    present = [v for v in values if v is not None]
+    return bool(present) and all(isinstance(v, dict) for v in present)
+
+
+@cache
+def _secret_names() -> frozenset[str]:
+    from .redact import secret_fields
+
+    return secret_fields()
+
+
+# Typing: one vectorised call per column -------------------------------------------------
+
+
+def _column(values: list[Any], leaf: Leaf, path: str, dtype: Any = None) -> Any:
+    """A typed array of ``values``; falls back to the inferred type when they do not fit."""
+    if leaf.secret:
+        from .redact import REDACTED
+
+        values = [None if v is None else REDACTED for v in values]
+    if dtype is not None:
+        return _override(values, path, dtype)
+    kind = leaf.kind if leaf.kind != "infer" else _infer(values)
+    try:
+        return _CONVERTERS.get(kind, _exact)(values, leaf, kind)
+    except (TypeError, ValueError, OverflowError, ArithmeticError) as exc:
+        fallback = _infer(values)
+        fallback = fallback if fallback != kind else "object"  # too big for Int64, say
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        warnings.warn(
+            f"column {path!r}: values do not fit {kind} ({reason}); kept as {fallback}",
+            ConnectWarning,
+            stacklevel=_caller(),
+        )
+        return _CONVERTERS.get(fallback, _exact)(values, Leaf(fallback), fallback)
+
+
+def _caller() -> int:
+    """The stack level of the first frame outside connect-kit and pandas (the user's line)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(_INSIDE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+_INSIDE = ("connect_kit", "pandas", "functools")
+
+
+def _override(values: list[Any], path: str, dtype: Any) -> Any:
+    import pandas as pd
+
+    try:
+        return pd.array(values, dtype=dtype)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return pd.Series(_objects_array(values), dtype=object).astype(dtype).array
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"column {path!r} cannot be read as {dtype}: {exc}") from None
+
+
+def _infer(values: list[Any]) -> str:
+    """The dtype of values that the spec does not type (``object`` when mixed)."""
+    kinds = {type(v) for v in values}
+    kinds.discard(type(None))
+    if kinds == {str}:
+        return "string"
+    if kinds == {bool}:
+        return "boolean"
+    if kinds and kinds <= {int, float}:
+        return "Int64" if kinds == {int} else "Float64"
+    return "object"
+
+
+def _exact(values: list[Any], leaf: Leaf, kind: str) -> Any:
+    import pandas as pd
+
+    return pd.array(values, dtype=kind)
+
+
+def _timestamps(values: list[Any], leaf: Leaf, kind: str) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if not values:
+        return pd.array([], dtype=TIMESTAMP if kind == "timestamp" else DATE)
+    unique = list(dict.fromkeys(values))
+    repeated = len(unique) * 2 <= len(values)  # time windows repeat: parse each once
+    parsed = pd.to_datetime(
+        unique if repeated else values, utc=kind == "timestamp", format="ISO8601", cache=False
+    )
+    if kind == "date" and parsed.tz is not None:
+        raise ValueError("dates carry no time zone")
+    array = parsed.as_unit(UNIT).array
+    if not repeated:
+        return array
+    position = {value: i for i, value in enumerate(unique)}
+    codes = np.fromiter(map(position.__getitem__, values), dtype=np.intp, count=len(values))
+    return array.take(codes)
+
+
+def _categories(values: list[Any], leaf: Leaf, kind: str) -> Any:
+    import pandas as pd
+
+    listed = set(leaf.categories)
+    seen = [v for v in dict.fromkeys(values) if v is not None and v not in listed]
+    if any(not isinstance(v, str) for v in seen):
+        raise TypeError(f"not strings: {seen[:3]}")
+    dtype = pd.CategoricalDtype([*leaf.categories, *seen])
+    return pd.Categorical(values, dtype=dtype)
+
+
+def _objects_array(values: list[Any]) -> Any:
+    import numpy as np
+
+    array = np.empty(len(values), dtype=object)
+    try:
+        array[:] = values
+    except ValueError:  # lists of equal length look like a second dimension: item by item
+        for i, value in enumerate(values):
+            array[i] = value
+    return array
+
+
+_CONVERTERS: dict[str, Callable[[list[Any], Leaf, str], Any]] = {
+    "timestamp": _timestamps,
+    "date": _timestamps,
+    "category": _categories,
+    "object": lambda values, leaf, kind: _objects_array(values),
+}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from . import redact
-from .frames import records, to_frame
+from .frames import Dtypes, nested_frame, records, to_frame
 from .spec.base import Operation
 
 if TYPE_CHECKING:
@@ -98,8 +98,32 @@ class Result:
 
     @cached_property
     def frame(self) -> pd.DataFrame:
-        """The records as a DataFrame (one row each; nested objects as dotted columns)."""
+        """The records as a DataFrame typed by the spec (see :func:`connect_kit.frames.to_frame`).
+
+        One row per record; nested objects as dotted columns; nested lists (an order's
+        ``items``) left out: :meth:`nested` takes them out.
+        """
         return to_frame(self.operation, self.json)
+
+    def to_frame(self, dtypes: Dtypes | None = None) -> pd.DataFrame:
+        """The records as a new DataFrame, with the caller's ``dtypes`` winning.
+
+        Args:
+            dtypes: column -> dtype (``{"id": "Int64", "time_zone": "category"}``), applied
+                to the raw values instead of the spec's type.
+        """
+        return to_frame(self.operation, self.json, dtypes=dtypes)
+
+    def nested(self, name: str, dtypes: Dtypes | None = None) -> pd.DataFrame:
+        """A nested list of the records as its own frame, keeping each parent's key.
+
+        ``res.nested("items")`` on an order gives ``order_id`` then the item columns.
+
+        Args:
+            name: the list's field (``"items"``; dotted when it sits inside an object).
+            dtypes: column -> dtype overrides, as in :meth:`to_frame`.
+        """
+        return nested_frame(self.operation, self.json, name, dtypes=dtypes)
 
     def __repr__(self) -> str:
         ms = self.elapsed.total_seconds() * 1000
