@@ -42,6 +42,7 @@ from .errors import (
     TransportError,
     error_class,
 )
+from .pulls import Pulls
 from .result import RequestInfo, Result
 from .retry import RetryPolicy, parse_retry_after
 from .spec.base import Operation
@@ -88,7 +89,7 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-class ConnectSession(requests.Session):
+class ConnectSession(Pulls, requests.Session):
     """An authenticated session for one environment.
 
     Args:
