@@ -58,6 +58,11 @@ class DropConnection:
             await asyncio.sleep(0)
 
 
+def seconds(value: float) -> str:
+    """A number of seconds for a header, never in exponent form (3600, 0.25, not 3.6e+03)."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 def error_response(error: ApiError | OAuthError) -> JSON:
     headers = error.headers if isinstance(error, ApiError) else {"Cache-Control": "no-store"}
     return JSON(error.body(), error.status, headers=headers)
@@ -65,7 +70,7 @@ def error_response(error: ApiError | OAuthError) -> JSON:
 
 async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise ApiError(413, "Request body is too large (at most 1 MiB)", 1001, "body")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -81,7 +86,7 @@ def path_params(op: Operation, request: Request) -> dict[str, Any]:
     for name, kind in op.path_params.items():
         raw = request.path_params[name]
         if kind is int:
-            if not (raw.isdigit() and len(raw) <= 18):
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # not "²" nor "١٢"
                 raise bad_request("must be an integer", name)
             params[name] = int(raw)
         else:
@@ -110,13 +115,18 @@ def shape(op: Operation, data: Any) -> Any:
     return op.response.model_validate(data).model_dump(mode="json", exclude_unset=True)
 
 
-def parse_oauth_body(request: Request, body: bytes) -> Any:
+def parse_oauth_body(op: Operation, request: Request, body: bytes) -> Any:
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return dict(parse_qsl(body.decode("utf-8", "replace")))
     try:
-        return orjson.loads(body or b"{}")
+        parsed = orjson.loads(body or b"{}")
     except orjson.JSONDecodeError:
         raise OAuthError(400, "invalid_request", "The request body is not valid JSON.") from None
+    if isinstance(parsed, dict) and op.request is not None:
+        for name in op.request.model_fields:  # every parameter of the token endpoints is text
+            if parsed.get(name) is not None and not isinstance(parsed[name], str):
+                raise OAuthError(400, "invalid_request", f"{name} must be a string.")
+    return parsed
 
 
 def endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
@@ -146,14 +156,14 @@ def endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
                     429,
                     "Too many requests",
                     None,
-                    headers={"Retry-After": f"{decision.retry_after:g}"},
+                    headers={"Retry-After": seconds(decision.retry_after or 0)},
                 )
             if decision.status:
                 raise ApiError(decision.status, "The service is unavailable, retry later", 5000)
             body = await read_body(request)
             if token_endpoint is not None:
                 answer = token_endpoint(
-                    instance, parse_oauth_body(request, body), dict(request.query_params)
+                    instance, parse_oauth_body(op, request, body), dict(request.query_params)
                 )
                 return JSON(shape(op, answer), headers={"Cache-Control": "no-store"})
             params = path_params(op, request)
@@ -199,12 +209,27 @@ async def serve_faults(request: Request) -> Response:
         return error_response(error)
 
 
+def allowed_methods(path: str) -> str | None:
+    """The ``Allow`` header of a path: every method of every operation whose template matches.
+
+    Starlette only knows the first route that matched the path, and the API has paths served
+    by several operations (``GET`` and ``PUT .../orders/{order_id}``).
+    """
+    methods = {m for m in ("GET", "POST", "PUT", "DELETE") if spec.match(m, path)}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or None
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         return error_response(not_found("Not found"))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (allow := allowed_methods(request.url.path)):
+        headers["Allow"] = allow
     return error_response(
-        ApiError(exc.status_code, exc.detail or "Request not allowed", None, headers=exc.headers)
+        ApiError(exc.status_code, exc.detail or "Request not allowed", None, headers=headers)
     )
 
 
@@ -217,5 +242,6 @@ def build_app(instance: Instance) -> Starlette:
     routes.append(Route("/openapi.json", serve_openapi, methods=["GET"]))
     routes.append(Route("/_sandbox/faults", serve_faults, methods=["GET", "PUT"]))
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    app.router.redirect_slashes = False  # ".../users/" is an unknown path (404), not a 307
     app.state.instance = instance
     return app

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+_STATUSES = (500, 502, 503, 504)
+
 
 @dataclass(frozen=True)
 class FaultSettings:
@@ -44,24 +46,37 @@ class FaultSettings:
     def __post_init__(self) -> None:
         for name in ("latency_ms", "jitter_ms", "retry_after"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or value < 0 or math.isnan(value):
+            if not _is_number(value) or value < 0:
                 raise ValueError(f"fault {name} must be a number >= 0, got {value!r}")
         for name in ("error_rate", "drop_rate"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or not 0 <= value <= 1:
+            if not _is_number(value) or not 0 <= value <= 1:
                 raise ValueError(f"fault {name} must be between 0 and 1, got {value!r}")
-        if self.rate_limit is not None and not self.rate_limit > 0:
+        if self.rate_limit is not None and not (
+            _is_number(self.rate_limit) and self.rate_limit > 0
+        ):
             raise ValueError(f"fault rate_limit must be > 0 or None, got {self.rate_limit!r}")
-        if self.error_status not in (500, 502, 503, 504):
+        status = self.error_status
+        if not isinstance(status, int) or isinstance(status, bool) or status not in _STATUSES:
             raise ValueError(
                 f"fault error_status must be 500, 502, 503 or 504, got {self.error_status!r}"
             )
-        if self.token_lifetime is not None and not self.token_lifetime >= 0:
-            raise ValueError("fault token_lifetime must be >= 0 seconds or None")
+        if self.token_lifetime is not None and not (
+            _is_number(self.token_lifetime) and self.token_lifetime >= 0
+        ):
+            raise ValueError(
+                "fault token_lifetime must be a number of seconds >= 0 or None, "
+                f"got {self.token_lifetime!r}"
+            )
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (``True`` is not a number of milliseconds)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass
@@ -118,11 +133,12 @@ class Faults:
         return decision
 
     def _admit(self, client: str, limit: float) -> bool:
-        """A fixed one-second window per client."""
-        now = time.monotonic()
+        """A fixed window per client: one second, or longer for less than one request a second
+        (``0.5`` lets one request through every two seconds)."""
+        now, window = time.monotonic(), max(1.0, 1.0 / limit)
         with self._lock:
             start, count = self._windows.get(client, (now, 0))
-            if now - start >= 1.0:
+            if now - start >= window:
                 start, count = now, 0
             self._windows[client] = (start, count + 1)
-            return count + 1 <= limit
+            return count + 1 <= limit * window

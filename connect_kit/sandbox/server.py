@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+import orjson
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -23,6 +24,23 @@ class Protocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.scope["extensions"] = {"connect_kit.transport": self.transport}
+
+    def send_400_response(self, msg: str) -> None:
+        """A request that is not even HTTP still gets the API's error envelope, not plain text."""
+        body = orjson.dumps({"error": {"message": msg.rstrip("."), "code": None}, "meta": {}})
+        content = [b"HTTP/1.1 400 Bad Request\r\n"]
+        for name, value in self.server_state.default_headers:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend(
+            [
+                b"content-type: application/json\r\n",
+                b"content-length: %d\r\n" % len(body),
+                b"connection: close\r\n\r\n",
+                body,
+            ]
+        )
+        self.transport.write(b"".join(content))
+        self.transport.close()
 
     def shutdown(self) -> None:
         # An idle keep-alive connection is closed at once: a TLS close would wait for the

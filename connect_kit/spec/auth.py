@@ -50,6 +50,13 @@ class Revoked(ResponseModel):
     """An empty object."""
 
 
+class OAuthErrorBody(ResponseModel):
+    """The token endpoints' errors, shaped as OAuth's: ``{"error", "error_description"}``."""
+
+    error: str = Field(examples=["invalid_client"])
+    error_description: str
+
+
 OPERATIONS = (
     Operation(
         "create_token",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Area = Literal["auth", "fulfillment", "sandbox", "post_checkout"]
 Method = Literal["GET", "POST", "PUT", "DELETE"]
@@ -20,10 +20,23 @@ Method = Literal["GET", "POST", "PUT", "DELETE"]
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
 
-class RequestModel(BaseModel):
-    """A request body. Unknown fields are ignored, as the API ignores them."""
+MAX_INT = 2**63 - 1  # integers travel as signed 64-bit numbers
 
-    model_config = ConfigDict(extra="ignore")
+
+class RequestModel(BaseModel):
+    """A request body. Unknown fields are ignored, as the API ignores them.
+
+    Numbers are finite (no ``NaN``, no ``1e999``) and integers fit in 64 bits.
+    """
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _fits_64_bits(cls, value: Any) -> Any:
+        if isinstance(value, int) and not -MAX_INT - 1 <= value <= MAX_INT:
+            raise ValueError("must be an integer of at most 64 bits")
+        return value
 
 
 class StrictObject(RequestModel):

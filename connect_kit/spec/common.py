@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .base import RequestModel, ResponseModel, StrictObject, deprecated_field, open_enum
 
@@ -21,6 +21,17 @@ Locale = Annotated[
     str, Field(pattern=r"^[a-z]{2}-[A-Z]{2}$", description="IETF tag.", examples=["en-US"])
 ]
 Cents = Annotated[int, Field(ge=0, description="Amount in cents.")]
+
+
+def _plausible(moment: datetime) -> datetime:
+    if not 1970 <= moment.year <= 2999:  # also keeps time-zone arithmetic inside datetime's range
+        raise ValueError("must be a time between the years 1970 and 2999")
+    return moment
+
+
+Timestamp = Annotated[
+    datetime, AfterValidator(_plausible), Field(description="ISO 8601, years 1970 to 2999.")
+]
 ReplacementPolicy = Literal["no_replacements", "users_choice", "shoppers_choice"]
 
 
@@ -76,11 +87,13 @@ class OrderUser(RequestModel):
 class DesiredWindow(RequestModel):
     """A window the customer would like (at least 60 minutes, starting and ending on the hour)."""
 
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Timestamp
+    ends_at: Timestamp
 
     @model_validator(mode="after")
     def _on_the_hour(self) -> DesiredWindow:
+        if (self.starts_at.tzinfo is None) != (self.ends_at.tzinfo is None):
+            raise ValueError("give starts_at and ends_at both with a UTC offset, or both without")
         for moment in (self.starts_at, self.ends_at):
             if moment.minute or moment.second or moment.microsecond:
                 raise ValueError("windows must start and end on the hour")

@@ -5,12 +5,10 @@ Last-mile orders are packed by the retailer: Instacart only drives them (referen
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field, model_validator
 
 from .base import Deprecation, Operation, RequestModel
-from .common import Address, Cents, Locale, Order
+from .common import Address, Cents, Locale, Order, Timestamp
 from .orders import OrderId
 from .users import LegacyUserAddressRequest, UserAddressRequest, ValidatedAddress
 
@@ -35,8 +33,8 @@ class CreateLastMileOrderRequest(_Parcel):
     items_count: int = Field(ge=0)
     items_weight: float = Field(ge=0, description="Pounds.")
     locale: Locale | None = None
-    start_at: datetime | None = None
-    end_at: datetime | None = None
+    start_at: Timestamp | None = None
+    end_at: Timestamp | None = None
     address: Address | None = None
     leave_unattended: bool | None = None
     special_instructions: str | None = None
@@ -45,8 +43,8 @@ class CreateLastMileOrderRequest(_Parcel):
 class CreateDispatchOrderRequest(_Parcel):
     order_id: str = OrderId
     location_code: str = Field(min_length=1, examples=["000-3801"])
-    start_at: datetime = Field(description="On the hour; the window lasts at least an hour.")
-    end_at: datetime | None = None
+    start_at: Timestamp = Field(description="On the hour; the window lasts at least an hour.")
+    end_at: Timestamp | None = None
     service_option_id: int | None = None
     user_id: str | None = Field(None, min_length=1)
     locale: Locale | None = None
@@ -61,8 +59,8 @@ class CreateDispatchOrderRequest(_Parcel):
 
 
 class UpdateLastMileOrderRequest(_Parcel):
-    start_at: datetime | None = None
-    end_at: datetime | None = None
+    start_at: Timestamp | None = None
+    end_at: Timestamp | None = None
     service_option_id: int | None = None
     special_instructions: str | None = None
 

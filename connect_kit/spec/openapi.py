@@ -5,25 +5,38 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from . import OPERATIONS
+from .auth import OAuthErrorBody
 from .base import Operation
 from .common import ErrorEnvelope
 
 _REF = "#/components/schemas/{model}"
+_MAX_ID = 10**18 - 1  # integer path parameters: at most 18 digits
 _ERRORS = {
     "400": "Invalid request (error envelope; code 9999 lists several errors).",
     "401": "Missing, malformed, expired or revoked access token.",
     "403": "The token's scope does not cover this API, or the user is not active.",
     "404": "Not found.",
+    "413": "The request body is over 1 MiB.",
     "429": "Too many requests (Retry-After tells how long to wait).",
+}
+# The token endpoints answer their own errors in the OAuth shape (413 and 429 as the others).
+_OAUTH_ERRORS = {
+    "400": "Invalid request, grant type, scope or grant (OAuth error).",
+    "401": "Unknown client or wrong secret: invalid_client (OAuth error).",
+    "403": "Credentials in the query string, or another application's token (OAuth error).",
 }
 
 
 @cache
 def _schemas() -> tuple[dict[Any, Any], dict[str, Any]]:
-    models: list[tuple[type, str]] = [(ErrorEnvelope, "serialization")]
+    models: list[tuple[type, str]] = [
+        (ErrorEnvelope, "serialization"),
+        (OAuthErrorBody, "serialization"),
+    ]
     for op in OPERATIONS.values():
         if op.request is not None:
             models.append((op.request, "validation"))
@@ -37,7 +50,9 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     params = []
     for name, kind in op.path_params.items():
         schema = (
-            {"type": "integer", "minimum": 0} if kind is int else {"type": "string", "minLength": 1}
+            {"type": "integer", "minimum": 0, "maximum": _MAX_ID}
+            if kind is int
+            else {"type": "string", "minLength": 1}
         )
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     for name in op.query:
@@ -52,7 +67,27 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
+def _body_required(model: type[BaseModel]) -> bool:
+    """Whether a body must be sent: an empty one reads as ``{}``, which may well do."""
+    try:
+        model.model_validate({})
+    except ValidationError:
+        return True
+    return False
+
+
+def _error(text: str, model: type, refs: dict[Any, Any]) -> dict[str, Any]:
+    return {
+        "description": text,
+        "content": {"application/json": {"schema": refs[(model, "serialization")]}},
+    }
+
+
 def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+    errors = {status: _error(text, ErrorEnvelope, refs) for status, text in _ERRORS.items()}
+    if not op.needs_token:
+        del errors["404"]
+        errors |= {s: _error(text, OAuthErrorBody, refs) for s, text in _OAUTH_ERRORS.items()}
     doc: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,
@@ -63,22 +98,14 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
                 "description": "Success.",
                 "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
             },
-            **{
-                status: {
-                    "description": text,
-                    "content": {
-                        "application/json": {"schema": refs[(ErrorEnvelope, "serialization")]}
-                    },
-                }
-                for status, text in _ERRORS.items()
-            },
+            **dict(sorted(errors.items())),
         },
         "x-mutating": op.mutating,
         "x-ref": op.ref,
     }
     if op.request is not None:
         doc["requestBody"] = {
-            "required": True,
+            "required": _body_required(op.request),
             "content": {"application/json": {"schema": refs[(op.request, "validation")]}},
         }
     if op.needs_token:

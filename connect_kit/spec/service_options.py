@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import Field, model_validator
 
 from .base import Deprecation, Operation, RequestModel, ResponseModel, open_enum
-from .common import Address, Cents, DesiredWindow, OrderItem, PostalCode
+from .common import Address, Cents, DesiredWindow, OrderItem, PostalCode, Timestamp
 
 WINDOW_TYPES = ("scheduled", "eta", "priority_eta")
 
@@ -35,7 +35,7 @@ class LastMilePreviewRequest(_EtaFlags):
     postal_code: PostalCode | None = None
     cart_total_cents: Cents | None = None
     items_count: int | None = Field(None, ge=0, description="Number of different item types.")
-    earliest_option_start_at: dt.datetime | None = None
+    earliest_option_start_at: Timestamp | None = None
 
     @model_validator(mode="after")
     def _where(self) -> LastMilePreviewRequest:
