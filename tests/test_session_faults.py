@@ -8,7 +8,7 @@ import threading
 import warnings
 
 import pytest
-from helpers import ADDRESS
+from helpers import ADDRESS, PEANUT_BUTTER, cart, hold, new_user
 from test_session import session_for
 
 from connect_kit.errors import RateLimitError, ServerError, TransportError
@@ -191,3 +191,43 @@ def test_canary_no_secret_or_token_in_anything_the_session_produces(sandbox, cap
     text = "\n".join(produced)
     assert secret not in text
     assert token not in text
+
+
+def test_a_retried_create_that_meets_already_exists_reads_the_order_back(sandbox, dev, unique):
+    user_id, order_id = f"lost-{unique}", f"lost-order-{unique}"
+    new_user(dev, user_id)
+    hold_id = hold(dev, user_id)
+    policy, waits = recording(then=sandbox.reset_faults)
+    with session_for(sandbox, retry=policy) as session:
+        session.auth.token()
+        sandbox.faults("dev", lose_rate=1.0)  # the order is made, the answer is lost
+        result = session.call(
+            "create_delivery_order",
+            user_id=user_id,
+            order_id=order_id,
+            service_option_hold_id=hold_id,
+            initial_tip_cents=0,
+            address=ADDRESS,
+            items=cart(PEANUT_BUTTER),
+        )
+        history = session.history
+    assert result.recovered and result.operation.name == "get_order"
+    assert result.json["id"] == order_id and result.json["status"] == "brand_new"
+    assert any("read back with get_order" in w for w in result.warnings)
+    create = history[history["operation"] == "create_delivery_order"].iloc[-1]
+    assert (create["attempts"], create["status"]) == (2, 400)
+    assert len(waits) == 1
+    orders = sandbox.instances["dev"].state.find("order", user_id=user_id)
+    assert [o["id"] for o in orders] == [order_id]  # one order, not two
+
+
+def test_a_lost_answer_to_a_create_without_read_back_is_not_retried(sandbox, unique):
+    policy, waits = recording()
+    with session_for(sandbox, retry=policy) as session:
+        session.auth.token()
+        sandbox.faults("dev", lose_rate=1.0)
+        with pytest.raises(TransportError) as caught:
+            session.call("create_user", user_id=f"lu-{unique}", first_name="L")
+        sandbox.reset_faults()
+    assert caught.value.sent and waits == []
+    assert sandbox.instances["dev"].state.get("user", f"lu-{unique}") is not None

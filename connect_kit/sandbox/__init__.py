@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import build_app
-from .faults import FaultSettings
+from .faults import Faults, FaultSettings
 from .instance import PROFILES, Instance
 from .oauth import expire_all
 from .server import ServerThread, bind, make_server
@@ -61,6 +61,8 @@ class Sandbox:
             raise ValueError(
                 f"faults for unknown environment(s) {sorted(unknown)}: expected dev, prod"
             )
+        for env_faults in (faults or {}).values():  # all checked before anything is bound
+            Faults().update(**env_faults)
         self.state_dir = Path(state_dir).expanduser() if state_dir else None
         self._tmp = (
             None if self.state_dir else Path(tempfile.mkdtemp(prefix="connect-kit-sandbox-"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -129,21 +130,26 @@ def parse_oauth_body(op: Operation, request: Request, body: bytes) -> Any:
     return parsed
 
 
-def endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(op: Operation, instance: Instance) -> Callable[[Request], Awaitable[Response]]:
+    """The request handler of one operation on one instance."""
     handler = HANDLERS.get(op.name)
     token_endpoint = {"create_token": oauth.issue_token, "revoke_token": oauth.revoke_token}.get(
         op.name
     )
+    if handler is None and token_endpoint is None:
+        raise RuntimeError(f"the sandbox has no handler for {op.name}")
+    has_body = op.request is not None
+    dev_only = op.area == "sandbox" and not instance.profile.sandbox_api
+    state = instance.state
 
     async def serve(request: Request) -> Response:
-        instance: Instance = request.app.state.instance
         try:
-            if op.area == "sandbox" and not instance.profile.sandbox_api:
+            if dev_only:
                 raise not_found()
             grant = None
             if op.needs_token:
                 grant = oauth.check_bearer(
-                    instance, request.headers.get("authorization"), request.url.path
+                    instance, request.headers.get("authorization"), request.scope["path"]
                 )
             client = grant.client_id if grant else (request.client.host if request.client else "")
             decision = instance.faults.decide(client)
@@ -160,19 +166,23 @@ def endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
                 )
             if decision.status:
                 raise ApiError(decision.status, "The service is unavailable, retry later", 5000)
-            body = await read_body(request)
+            body = await read_body(request) if has_body else b""
             if token_endpoint is not None:
                 answer = token_endpoint(
                     instance, parse_oauth_body(op, request, body), dict(request.query_params)
                 )
-                return JSON(shape(op, answer), headers={"Cache-Control": "no-store"})
-            params = path_params(op, request)
-            ctx = Context(instance, grant, params, validate_body(op, body))
-            with instance.state.lock:
-                answer = handler(ctx) if handler else None
-            if handler is None:
-                raise ApiError(501, f"{op.name} is not simulated", None)
-            return JSON(shape(op, answer))
+                response = JSON(shape(op, answer), headers={"Cache-Control": "no-store"})
+            else:
+                ctx = Context(instance, grant, path_params(op, request), validate_body(op, body))
+                if op.mutating:  # all of a change, or none of it
+                    with state.transaction():
+                        response = JSON(shape(op, handler(ctx)))  # type: ignore[misc]
+                else:
+                    with state.lock:
+                        response = JSON(shape(op, handler(ctx)))  # type: ignore[misc]
+            if decision.lose:  # done, but the answer never reaches the client
+                return DropConnection()  # type: ignore[return-value]
+            return response
         except (ApiError, OAuthError) as error:
             return error_response(error)
         except Exception:  # a bug of the sandbox: answer like a server, log it for us
@@ -181,6 +191,39 @@ def endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
 
     serve.__name__ = op.name
     return serve
+
+
+class SpecRouter:
+    """A fast path in front of Starlette's router: operations indexed by method and by the
+    number of path segments, so a request is matched against a handful of templates instead
+    of every route. Anything it does not find (HEAD, 404, 405, extra routes) goes on to the
+    Starlette app, which knows every route too."""
+
+    def __init__(self, app: Starlette, endpoints: dict[str, Callable[..., Any]]) -> None:
+        self.app = app
+        self.index: dict[tuple[str, int], list[tuple[re.Pattern[str], Callable[..., Any]]]] = {}
+        for op in spec.OPERATIONS.values():
+            pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", op.path) + "$")
+            key = (op.method, op.path.count("/"))
+            self.index.setdefault(key, []).append((pattern, endpoints[op.name]))
+        for routes in self.index.values():  # literal segments before parameters
+            routes.sort(key=lambda route: route[0].pattern.count("(?P"))
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            for pattern, serve in self.index.get((scope["method"], path.count("/")), ()):
+                found = pattern.match(path)
+                if found:
+                    scope["path_params"] = found.groupdict()
+                    response = await serve(Request(scope, receive))
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 async def serve_openapi(request: Request) -> Response:
@@ -192,7 +235,7 @@ async def serve_faults(request: Request) -> Response:
     """``GET``/``PUT /_sandbox/faults``: read or change this instance's faults (any token)."""
     instance: Instance = request.app.state.instance
     try:
-        oauth.check_bearer(instance, request.headers.get("authorization"), request.url.path)
+        oauth.check_bearer(instance, request.headers.get("authorization"), request.scope["path"])
         if request.method == "PUT":
             try:
                 changes = orjson.loads(await read_body(request))
@@ -233,10 +276,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def build_app(instance: Instance) -> Starlette:
+def build_app(instance: Instance) -> SpecRouter:
     """The ASGI app that serves one instance."""
+    endpoints = {op.name: endpoint(op, instance) for op in spec.OPERATIONS.values()}
     routes = [
-        Route(op.path, endpoint(op), methods=[op.method], name=op.name)
+        Route(op.path, endpoints[op.name], methods=[op.method], name=op.name)
         for op in spec.OPERATIONS.values()
     ]
     routes.append(Route("/openapi.json", serve_openapi, methods=["GET"]))
@@ -244,4 +288,4 @@ def build_app(instance: Instance) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.router.redirect_slashes = False  # ".../users/" is an unknown path (404), not a 307
     app.state.instance = instance
-    return app
+    return SpecRouter(app, endpoints)

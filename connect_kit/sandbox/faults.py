@@ -30,6 +30,9 @@ class FaultSettings:
         error_rate: share of requests (0-1) answered with a server error.
         error_status: the status of those errors (500, 502, 503 or 504).
         drop_rate: share of requests (0-1) whose connection is closed without an answer.
+        lose_rate: share of requests (0-1) that the server carries out, but whose answer is
+            lost: the connection closes before it is sent (a create happened, the client
+            cannot know).
         token_lifetime: seconds a new token really lives (``None``: as announced). Tokens
             still announce their normal ``expires_in``, as an early expiry would.
     """
@@ -41,6 +44,7 @@ class FaultSettings:
     error_rate: float = 0.0
     error_status: int = 503
     drop_rate: float = 0.0
+    lose_rate: float = 0.0
     token_lifetime: float | None = None
 
     def __post_init__(self) -> None:
@@ -48,7 +52,7 @@ class FaultSettings:
             value = getattr(self, name)
             if not _is_number(value) or value < 0:
                 raise ValueError(f"fault {name} must be a number >= 0, got {value!r}")
-        for name in ("error_rate", "drop_rate"):
+        for name in ("error_rate", "drop_rate", "lose_rate"):
             value = getattr(self, name)
             if not _is_number(value) or not 0 <= value <= 1:
                 raise ValueError(f"fault {name} must be between 0 and 1, got {value!r}")
@@ -87,6 +91,7 @@ class Decision:
     status: int | None = None  # an error status to answer with
     retry_after: float | None = None
     drop: bool = False
+    lose: bool = False  # act, then drop the connection instead of answering
 
 
 @dataclass
@@ -130,6 +135,8 @@ class Faults:
             decision.drop = True
         elif s.error_rate and self.rng.random() < s.error_rate:
             decision.status = s.error_status
+        elif s.lose_rate and self.rng.random() < s.lose_rate:
+            decision.lose = True
         return decision
 
     def _admit(self, client: str, limit: float) -> bool:

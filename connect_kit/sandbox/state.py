@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,19 @@ class State:
         self.lock = threading.RLock()
         # write-through cache of raw documents: reads skip SQLite, callers still get copies
         self._cache: dict[tuple[str, str], bytes | None] = {}
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen together, or not at all (the cache follows)."""
+        with self.lock:
+            self._db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._cache.clear()  # re-read from SQLite what the rollback restored
+                raise
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self.lock:

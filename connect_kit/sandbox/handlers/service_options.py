@@ -117,6 +117,8 @@ def _options(
     zone = ZoneInfo(store.time_zone)
     now = ctx.instance.now().astimezone(zone)
     earliest = getattr(body, "earliest_option_start_at", None)
+    if earliest is not None and earliest.tzinfo is None:  # no offset: the store's local time
+        earliest = earliest.replace(tzinfo=zone)
     options = []
     if getattr(body, "with_priority_eta_options", None) and kind != "pickup":
         start = (now + timedelta(minutes=45)).replace(second=0, microsecond=0)
