@@ -122,7 +122,6 @@ class ConnectSession(Pulls, requests.Session):
         self.timeout = timeout
         self.verify = env.ca_bundle or True
         self.trust_env = not env.sandbox  # nothing from outside meddles with loopback
-        self.max_redirects = 0
         self.headers.update(
             {"Accept": "application/json", "User-Agent": f"connect-kit/{__version__}"}
         )
@@ -181,7 +180,8 @@ class ConnectSession(Pulls, requests.Session):
             op = found[0] if found else None
         self._guard(method, op)
         kwargs.setdefault("timeout", self.timeout)
-        kwargs.setdefault("allow_redirects", False)
+        kwargs["allow_redirects"] = False  # never followed: Connect does not redirect, and a
+        # redirect answered by anything else is worth seeing, not following
         token = _operation.set(op)
         try:
             return super().request(method, full, *args, **kwargs)
@@ -236,6 +236,8 @@ class ConnectSession(Pulls, requests.Session):
                 if delay is None:
                     self._record(request.method, path, op, None, started, attempt, "transport")
                     raise error from None
+            except requests.RequestException:
+                raise
             except OSError as exc:
                 # requests checks the CA bundle path only when it sends
                 raise ConfigurationError(
@@ -517,6 +519,14 @@ class ConnectSession(Pulls, requests.Session):
                 )
             )
         return notes
+
+    def check(self, response: requests.Response) -> requests.Response:
+        """Raise the typed error for an error response (of a plain ``get``/``post``...);
+        return the response itself when it succeeded."""
+        if response.status_code >= 400:
+            found = spec.match(response.request.method or "GET", response.request.path_url)
+            raise self._error(found[0] if found else None, response)
+        return response
 
     def _error(self, op: Operation | None, response: requests.Response) -> APIError:
         """The typed error for an error response (envelope, OAuth shape, or not JSON)."""

@@ -18,8 +18,10 @@ from connect_kit.errors import (
     NotFoundError,
     PermissionDeniedError,
     ProdWriteRefused,
+    ServerError,
     TransportError,
 )
+from connect_kit.retry import RetryPolicy
 from connect_kit.sandbox import Sandbox
 from connect_kit.session import ConnectSession
 
@@ -268,3 +270,82 @@ def test_status_has_a_row_per_environment(sandbox, monkeypatch, tmp_path):
     assert frame.loc["dev", "latency_ms"] > 0
     assert not frame.loc["broken", "reachable"] and "TransportError" in frame.loc["broken", "error"]
     assert "secret-value" not in frame.to_string()
+
+
+@pytest.fixture
+def odd_server(tmp_path):
+    """A real HTTPS server that answers what the sandbox never does: redirects, HTML errors."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.routing import Route
+
+    from connect_kit.sandbox.server import ServerThread, bind, make_server
+    from connect_kit.sandbox.tls import make_certificates
+
+    async def token(request):
+        return JSONResponse(
+            {"access_token": "t" * 43, "token_type": "Bearer", "expires_in": 3600, "created_at": 0}
+        )
+
+    async def moved(request):
+        return Response(status_code=302, headers={"Location": "https://127.0.0.1:1/elsewhere"})
+
+    async def html(request):
+        return PlainTextResponse("<html><body>Bad gateway</body></html>", status_code=502)
+
+    app = Starlette(
+        routes=[
+            Route("/v2/oauth/token", token, methods=["POST"]),
+            Route("/moved", moved),
+            Route("/html", html),
+        ]
+    )
+    certificates = make_certificates(tmp_path)
+    sock = bind()
+    thread = ServerThread([(make_server(app, certificates), sock)])
+    thread.start()
+    env = Environment(
+        "odd",
+        f"https://127.0.0.1:{sock.getsockname()[1]}",
+        "id",
+        "secret",
+        ca_bundle=str(certificates.ca_file),
+    )
+    yield env
+    thread.stop()
+
+
+def test_redirects_are_not_followed(odd_server):
+    with ConnectSession(odd_server) as session:
+        answer = session.get("/moved")
+        assert answer.status_code == 302 and answer.headers["Location"].endswith("/elsewhere")
+        assert len(session.history) == 2  # the token call and the one request: no hop
+
+
+def test_non_json_error_bodies_become_typed_errors(odd_server):
+    with ConnectSession(odd_server, retry=RetryPolicy(max_attempts=1)) as session:
+        answer = session.get("/html")
+        with pytest.raises(ServerError) as caught:
+            session.check(answer)
+        assert caught.value.status == 502 and "Bad gateway" in caught.value.message
+        assert session.check(session.get("/moved")).status_code == 302
+
+
+def test_tokens_are_refreshed_a_little_before_they_expire(sandbox):
+    with session_for(sandbox) as dev:
+        dev.call("find_delivery_stores", **FIND)
+        first = dev.auth.current
+        real_clock = dev.auth.clock
+        # 100 s before expiry: inside the refresh margin (10% of its life, at most 5 min)
+        dev.auth.clock = lambda: real_clock() + first.lifetime - 100
+        dev.call("find_delivery_stores", **FIND)
+        assert dev.auth.current.value != first.value and dev.auth.fetches >= 1
+
+
+def test_allow_writes_from_dotenv_opens_prod(sandbox, monkeypatch, tmp_path, unique):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INSTACART_PROD_ALLOW_WRITES", "true")
+    prod = ck.connect("prod")
+    assert prod.allow_writes
+    assert prod.call("create_user", user_id=f"env-{unique}", first_name="E").status_code == 200
+    prod.close()
