@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..spec.validation import field_errors
+
 MULTIPLE_ERRORS = "There were issues with your request"
 
 
@@ -76,37 +78,6 @@ def one_or_many(errors: Iterable[ApiError]) -> ApiError:
     return errors[0] if len(errors) == 1 else MultipleErrors(errors)
 
 
-def dotted(loc: Iterable[str | int], prefix: str = "") -> str:
-    """``("items", 0, "item")`` -> ``"items[0].item"``."""
-    key = prefix
-    for part in loc:
-        if isinstance(part, int):
-            key += f"[{part}]"
-        else:
-            key += f".{part}" if key else str(part)
-    return key or "body"
-
-
-def _message(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "can't be blank"
-    if kind == "json_invalid":
-        return f"Invalid JSON: {error.get('ctx', {}).get('error', 'malformed')}"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "must be a JSON object"
-    if kind == "extra_forbidden":
-        return "is not a known field here"
-    message = error["msg"]
-    return (
-        message.removeprefix("Value error, ")[:1].upper()
-        + message.removeprefix("Value error, ")[1:]
-    )
-
-
 def from_validation(exc: ValidationError, prefix: str = "") -> ApiError:
     """The API error for a failed request validation, one entry per field."""
-    return one_or_many(
-        bad_request(_message(e), dotted(e["loc"], prefix))
-        for e in exc.errors(include_url=False, include_input=False)
-    )
+    return one_or_many(bad_request(message, key) for key, message in field_errors(exc, prefix))

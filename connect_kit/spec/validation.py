@@ -34,6 +34,8 @@ def message(error: dict[str, Any]) -> str:
     if kind == "extra_forbidden":
         return "is not a known field here"
     text = error["msg"].removeprefix("Value error, ")
+    if "_" in text.split(" ", 1)[0]:  # it starts with a field name: keep its spelling
+        return text
     return text[:1].upper() + text[1:]
 
 
