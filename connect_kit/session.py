@@ -14,39 +14,32 @@ lands in :attr:`ConnectSession.history`.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import time
 import warnings
 from collections import deque
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
 
-from . import __version__, redact, spec
+from . import __version__, arguments, spec
 from .auth import ClientCredentials, Token
 from .config import Environment
 from .errors import (
     APIError,
     ConfigurationError,
     DeprecatedWarning,
-    FieldError,
-    InvalidRequestError,
     ProdWriteRefused,
-    RateLimitError,
-    TransportError,
-    error_class,
 )
 from .pulls import Pulls
+from .responses import api_error, error_code, transport_error
 from .result import RequestInfo, Result
-from .retry import RetryPolicy, parse_retry_after
+from .retry import RetryPolicy
 from .spec.base import Operation
-from .spec.validation import field_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,12 +74,6 @@ def _warn_once(item: str, message: str, stacklevel: int = 4) -> str:
         _warned.add(item)
         warnings.warn(message, DeprecatedWarning, stacklevel=stacklevel)
     return message
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 class ConnectSession(Pulls, requests.Session):
@@ -223,7 +210,7 @@ class ConnectSession(Pulls, requests.Session):
             try:
                 response = super().send(request, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                error = _transport_error(exc, request.method or "", path)
+                error = transport_error(exc, request.method or "", path)
                 delay = None
                 if not isinstance(exc, requests.exceptions.SSLError):  # TLS won't mend itself
                     delay = self.retry.next_delay(
@@ -262,7 +249,7 @@ class ConnectSession(Pulls, requests.Session):
                 if delay is None:
                     response.attempts = attempt  # type: ignore[attr-defined]
                     self._record(
-                        request.method, path, op, status, started, attempt, _error_code(response)
+                        request.method, path, op, status, started, attempt, error_code(response)
                     )
                     return response
                 response.close()
@@ -360,7 +347,7 @@ class ConnectSession(Pulls, requests.Session):
         when the spec can tell the call is wrong, and the typed API errors otherwise.
         """
         op = spec.get(operation)
-        path_params, query, payload = self._arguments(op, body, params)
+        path_params, query, payload = arguments.split(op, body, params)
         if op.deprecated:
             replacement = f"use {op.replacement}" if op.replacement else "it has no replacement"
             _warn_once(
@@ -411,81 +398,6 @@ class ConnectSession(Pulls, requests.Session):
             self, operation, params_list, workers=workers, rate=rate, progress=progress
         )
 
-    def _arguments(
-        self, op: Operation, body: Mapping[str, Any] | None, params: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any], Any]:
-        errors: list[FieldError] = []
-        path_params: dict[str, Any] = {}
-        for name, kind in op.path_params.items():
-            if name not in params:
-                errors.append(FieldError("is required (a path parameter)", None, name))
-                continue
-            value = params.pop(name)
-            if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-                if not (isinstance(value, str) and value.isdigit()):
-                    errors.append(FieldError(f"must be an integer, got {value!r}", None, name))
-            elif kind is str and not isinstance(value, str | int):
-                errors.append(FieldError(f"must be a string, got {value!r}", None, name))
-            path_params[name] = value
-        query = {}
-        for name in op.query:
-            if name not in params:
-                errors.append(FieldError("is required (a query parameter)", None, name))
-            else:
-                query[name] = params.pop(name)
-        if body is not None and params:
-            errors.append(
-                FieldError(f"give body fields either as body= or by name, not both: {params}")
-            )
-        payload: Any = dict(body) if body is not None else params
-        if op.request is None:
-            if payload:
-                errors.append(
-                    FieldError(
-                        f"{op.name} takes no body; unexpected {', '.join(map(str, payload))}",
-                        None,
-                        next(iter(payload)),
-                    )
-                )
-            payload = None
-        else:
-            errors.extend(self._check_body(op, payload))
-        if errors:
-            raise InvalidRequestError(
-                f"{op.name}: invalid arguments, nothing was sent",
-                key=errors[0].key,
-                method=op.method,
-                path=op.path,
-                errors=errors,
-            )
-        return path_params, query, payload
-
-    def _check_body(self, op: Operation, payload: Any) -> list[FieldError]:
-        assert op.request is not None
-        if not isinstance(payload, Mapping):
-            return [
-                FieldError(f"body must be a mapping, got {type(payload).__name__}", None, "body")
-            ]
-        known = set(op.request.model_fields)
-        unknown = [name for name in payload if name not in known]
-        errors = [
-            FieldError(
-                f"is not a field of {op.name}; expected one of {', '.join(sorted(known))}",
-                None,
-                name,
-            )
-            for name in unknown
-        ]
-        try:
-            text = json.dumps(payload, default=_jsonable)
-        except TypeError as exc:
-            return [*errors, FieldError(str(exc), None, "body")]
-        try:
-            op.request.model_validate_json(text, strict=True)
-        except ValidationError as exc:
-            errors.extend(FieldError(msg, None, key) for key, msg in field_errors(exc))
-        return errors
-
     def _already_exists(self, op: Operation, error: APIError, response: requests.Response) -> bool:
         """A retried create that met 'already exists' for the caller's own id."""
         return (
@@ -520,6 +432,9 @@ class ConnectSession(Pulls, requests.Session):
             )
         return notes
 
+    def _error(self, op: Operation | None, response: requests.Response) -> APIError:
+        return api_error(op, response, self.base_url, self.env.client_secret)
+
     def check(self, response: requests.Response) -> requests.Response:
         """Raise the typed error for an error response (of a plain ``get``/``post``...);
         return the response itself when it succeeded."""
@@ -527,58 +442,6 @@ class ConnectSession(Pulls, requests.Session):
             found = spec.match(response.request.method or "GET", response.request.path_url)
             raise self._error(found[0] if found else None, response)
         return response
-
-    def _error(self, op: Operation | None, response: requests.Response) -> APIError:
-        """The typed error for an error response (envelope, OAuth shape, or not JSON)."""
-        method = response.request.method or ""
-        path = (response.request.url or "").removeprefix(self.base_url).split("?", 1)[0]
-        status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        errors: list[FieldError] = []
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            detail = body["error"]
-            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
-            message, code, key = str(detail.get("message", "")), detail.get("code"), meta.get("key")
-            for item in detail.get("errors") or []:
-                inner = item.get("error", {}) if isinstance(item, dict) else {}
-                errors.append(
-                    FieldError(
-                        str(inner.get("message", "")),
-                        inner.get("code"),
-                        item.get("meta", {}).get("key"),
-                    )
-                )
-            if errors and key is None:
-                key = errors[0].key
-        elif isinstance(body, dict) and isinstance(body.get("error"), str):
-            code, key = body["error"], None
-            message = str(body.get("error_description") or body["error"])
-        else:
-            code, key = None, None
-            text = response.text.strip()[:200] if response.text else ""
-            message = text or response.reason or f"HTTP {status}"
-        message = redact.scrub(message, self.env.client_secret)
-        kwargs: dict[str, Any] = dict(
-            status=status,
-            code=code,
-            key=key,
-            method=method,
-            path=path,
-            errors=errors or None,
-            body=redact.body(body),
-            request_id=response.headers.get("X-Request-Id"),
-        )
-        cls = error_class(status)
-        if cls is RateLimitError:
-            return RateLimitError(
-                message,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                **kwargs,
-            )
-        return cls(message, **kwargs)
 
 
 class _NoAuth(requests.auth.AuthBase):
@@ -597,38 +460,6 @@ class _RefuseHTTP(requests.adapters.BaseAdapter):
 
     def close(self) -> None:
         pass
-
-
-def _transport_error(exc: Exception, method: str, path: str) -> TransportError:
-    """Name what failed, and whether the request may have reached the server."""
-    text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return TransportError(f"TLS failed for {method} {path}: {text}", method=method, path=path)
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TransportError(f"connecting timed out for {method} {path}", method=method, path=path)
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return TransportError(
-            f"no answer in time for {method} {path}", method=method, path=path, sent=True
-        )
-    sent = "Connection aborted" in text or "RemoteDisconnected" in text or "reset" in text.lower()
-    what = "the connection was dropped" if sent else "could not connect"
-    return TransportError(f"{what} for {method} {path}", method=method, path=path, sent=sent)
-
-
-def _error_code(response: requests.Response) -> Any:
-    if response.status_code < 400:
-        return None
-    try:
-        body = response.json()
-    except ValueError:
-        return response.status_code
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            return error.get("code")
-        if isinstance(error, str):
-            return error
-    return None
 
 
 def connect(
