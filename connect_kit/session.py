@@ -2,7 +2,7 @@
 
 >>> import connect_kit as ck
 >>> dev = ck.connect("dev")                                   # doctest: +SKIP
->>> res = dev.call("find_delivery_stores",
+>>> res = dev.call("find_delivery_stores",                     # doctest: +SKIP
 ...                find_by={"address_line_1": "50 Beale St", "postal_code": "94105"})
 >>> res.frame                                                 # doctest: +SKIP
 
