@@ -15,6 +15,8 @@ _LAZY = {
     "ConnectSession": "connect_kit.session:ConnectSession",
     "Result": "connect_kit.result:Result",
     "RetryPolicy": "connect_kit.retry:RetryPolicy",
+    "compare": "connect_kit.compare:compare",
+    "compare_results": "connect_kit.compare:compare_results",
     "connect": "connect_kit.session:connect",
     "errors": "connect_kit.errors",
     "operations": "connect_kit.spec:operations",
@@ -28,6 +30,8 @@ __all__ = [
     "Result",
     "RetryPolicy",
     "__version__",
+    "compare",
+    "compare_results",
     "connect",
     "errors",
     "operations",
@@ -38,6 +42,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from . import errors, sandbox, spec
+    from .compare import compare, compare_results
     from .result import Result
     from .retry import RetryPolicy
     from .session import ConnectSession, connect

@@ -4,7 +4,8 @@ The hierarchy, drawn once::
 
     ConnectError                    anything connect-kit raises on purpose
     ├── ConfigurationError          a setting in .env or an argument is wrong (nothing sent)
-    ├── ProdWriteRefused            a state-changing call to prod without opting in (nothing sent)
+    ├── WriteRefused                a state-changing call without opting in (nothing sent)
+    │   └── ProdWriteRefused        ... to prod
     ├── TransportError              no HTTP answer: refused, dropped, timed out, TLS failure
     └── APIError                    the server answered with an error status
         ├── InvalidRequestError     400 (and 413, 422): every field error is in ``.errors``
@@ -42,6 +43,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "TransportError",
+    "WriteRefused",
 ]
 
 
@@ -53,7 +55,11 @@ class ConfigurationError(ConnectError, ValueError):
     """A setting or argument is wrong; the message names it and what was expected."""
 
 
-class ProdWriteRefused(ConnectError):
+class WriteRefused(ConnectError):
+    """A state-changing call refused before sending (opt in with ``allow_writes=True``)."""
+
+
+class ProdWriteRefused(WriteRefused):
     """A state-changing call to prod, refused before sending (opt in with allow_writes)."""
 
 

@@ -225,6 +225,8 @@ def test_public_surface_is_pinned():
         "Result",
         "RetryPolicy",
         "__version__",
+        "compare",
+        "compare_results",
         "connect",
         "errors",
         "operations",

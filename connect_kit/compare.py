@@ -1,0 +1,428 @@
+"""The same request against two environments, side by side.
+
+>>> import connect_kit as ck
+>>> cmp = ck.compare("find_delivery_stores",                     # doctest: +SKIP
+...                  find_by={"address_line_1": "50 Beale St", "postal_code": "94105"})
+>>> cmp.summary, cmp.diff, cmp.drift                              # doctest: +SKIP
+
+A :class:`Comparison` holds each side's answer, the differences between them (records aligned
+by the key the spec gives them, volatile fields left out), how each side drifts from the spec
+(new fields, missing ones, type changes, deprecated fields), and latency when asked to repeat.
+In a notebook it shows itself as a summary, then the differences highlighted.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import spec
+from .columns import Leaf, Nested, Node, schema
+from .diff import MISSING, Difference, diff, matches
+from .errors import ConnectError, WriteRefused
+from .result import Result
+from .spec.base import Operation
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .session import ConnectSession
+
+#: Fields that differ from call to call by nature: timestamps, generated ids and secrets.
+VOLATILE = (
+    "created_at",
+    "updated_at",
+    "expires_at",
+    "delivered_at",
+    "event_timestamp",
+    "event_id",
+    "access_token",
+    "token",
+    "code",
+    "service_option_reference",
+    "service_option_hold.id",
+)
+DIFF_KINDS = ("changed", "type_changed", "only_in_a", "only_in_b")
+
+
+@dataclass
+class Side:
+    """One environment's part of a comparison."""
+
+    env: str
+    kind: str  # "sandbox" or "live"
+    result: Result | None = None
+    error: Exception | None = None
+    latencies_ms: list[float] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+    @property
+    def status(self) -> int | None:
+        if self.result is not None:
+            return self.result.status_code
+        return getattr(self.error, "status", None)
+
+    @property
+    def records(self) -> int | None:
+        return len(self.result.records) if self.result is not None else None
+
+
+@dataclass
+class Comparison:
+    """The outcome of :func:`compare` or :func:`compare_results`.
+
+    Attributes:
+        operation: the operation compared.
+        a, b: the two sides (environment, answer or error, latencies).
+        differences: what differs, volatile and noisy fields left out.
+        ignored: the glob patterns that were left out.
+        drift_items: how each side departs from the spec.
+        writes: True when the operation changes state: two real writes were made.
+        notes: things worth knowing before reading the differences.
+    """
+
+    operation: Operation
+    a: Side
+    b: Side
+    differences: list[Difference] = field(default_factory=list)
+    ignored: tuple[str, ...] = ()
+    drift_items: list[dict[str, Any]] = field(default_factory=list)
+    writes: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """``same``, ``differs``, ``one failed`` or ``both failed``."""
+        if not self.a.ok and not self.b.ok:
+            return "both failed"
+        if not self.a.ok or not self.b.ok:
+            return "one failed"
+        return "differs" if self.differences else "same"
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per environment: kind, status, latency, records, error."""
+        import pandas as pd
+
+        rows = []
+        for side in (self.a, self.b):
+            latencies = side.latencies_ms
+            rows.append(
+                {
+                    "env": side.env,
+                    "kind": side.kind,
+                    "status": side.status,
+                    "latency_ms": round(statistics.median(latencies), 1) if latencies else None,
+                    "records": side.records,
+                    "error": None
+                    if side.error is None
+                    else f"{type(side.error).__name__}: "
+                    f"{getattr(side.error, 'message', None) or side.error}",
+                }
+            )
+        frame = pd.DataFrame(rows).set_index("env")
+        return frame.astype({"status": "Int64", "records": "Int64", "latency_ms": "Float64"})
+
+    @property
+    def diff(self) -> pd.DataFrame:
+        """One row per difference: path, the value in each environment, and its kind."""
+        import pandas as pd
+
+        names = {"only_in_a": f"only in {self.a.env}", "only_in_b": f"only in {self.b.env}"}
+        rows = [
+            {
+                "path": d.path,
+                self.a.env: _shown(d.a),
+                self.b.env: _shown(d.b),
+                "kind": names.get(d.kind, d.kind),
+            }
+            for d in self.differences
+        ]
+        frame = pd.DataFrame(rows, columns=["path", self.a.env, self.b.env, "kind"])
+        kinds = ["changed", "type_changed", names["only_in_a"], names["only_in_b"]]
+        frame["kind"] = pd.Categorical(frame["kind"], categories=kinds)
+        return frame.astype({"path": "string"})
+
+    @property
+    def drift(self) -> pd.DataFrame:
+        """How each side departs from the spec: additive (a field the spec does not know, as
+        the backward-compatibility policy allows), missing (a spec field one side serves and the
+        other does not), type_changed (breaking), deprecated (with its replacement)."""
+        import pandas as pd
+
+        columns = ["env", "path", "kind", "detail", "replacement"]
+        frame = pd.DataFrame(self.drift_items, columns=columns)
+        frame["kind"] = pd.Categorical(
+            frame["kind"], categories=["type_changed", "missing", "deprecated", "additive"]
+        )
+        return frame.sort_values(["kind", "path", "env"], kind="stable").reset_index(drop=True)
+
+    @property
+    def latency(self) -> pd.DataFrame:
+        """Latency percentiles per environment, in milliseconds (see ``repeat=``)."""
+        import pandas as pd
+
+        rows = {}
+        for side in (self.a, self.b):
+            values = pd.Series(side.latencies_ms, dtype="Float64")
+            rows[side.env] = {
+                "calls": len(values),
+                "p50": values.quantile(0.5),
+                "p90": values.quantile(0.9),
+                "p99": values.quantile(0.99),
+                "max": values.max(),
+            }
+        return pd.DataFrame(rows).T.astype({"calls": "Int64"})
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{n} {k}" for k in DIFF_KINDS if (n := sum(d.kind == k for d in self.differences))
+        )
+        return (
+            f"<Comparison {self.operation.name} {self.a.env} vs {self.b.env}: {self.verdict}"
+            f"{' (' + counts + ')' if counts else ''}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from .compare_html import render
+
+        return render(self)
+
+
+def _shown(value: Any) -> Any:
+    return None if value is MISSING else value
+
+
+# Drift ----------------------------------------------------------------------------------
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "Int64": (int,),
+    "Float64": (int, float),
+    "boolean": (bool,),
+    "timestamp": (str,),
+    "date": (str,),
+    "category": (str, int, float, bool),
+}
+
+
+def _fits(leaf: Leaf, value: Any) -> bool:
+    expected = _JSON_TYPES.get(leaf.kind)
+    if expected is None or value is None:
+        return True
+    if isinstance(value, bool) and bool not in expected:
+        return False
+    return isinstance(value, expected)
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
+        type(value), "number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+def _walk(node: Node, value: Any, path: str, seen: set[str], found: dict[tuple[str, str], str]):
+    """Record the spec fields present (``seen``) and the drift (``found``) under ``path``."""
+    if not isinstance(value, dict) or node.free:
+        return
+    parts = dict(node.fields)
+    for key, item in value.items():
+        where = f"{path}.{key}" if path else key
+        part = parts.get(key)
+        if part is None:
+            if node.model is not None:
+                found.setdefault(("additive", where), f"{_type_name(item)}, not in the spec")
+            continue
+        seen.add(where)
+        if isinstance(part, Leaf):
+            if not _fits(part, item):
+                found.setdefault(
+                    ("type_changed", where),
+                    f"{_type_name(item)} where the spec has {part.kind}",
+                )
+        elif isinstance(part, Node):
+            _walk(part, item, where, seen, found)
+        elif isinstance(part, Nested) and isinstance(item, list):
+            for element in item:
+                _walk(part.node, element, f"{where}[*]", seen, found)
+
+
+def drift(op: Operation, env_a: str, data_a: Any, env_b: str, data_b: Any) -> list[dict]:
+    """The drift rows of both sides against the spec (see :attr:`Comparison.drift`)."""
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, set[str]] = {}
+    for env, data in ((env_a, data_a), (env_b, data_b)):
+        if data is MISSING or op.response is None:
+            continue
+        fields: set[str] = set()
+        found: dict[tuple[str, str], str] = {}
+        _walk(schema(op.response), data, "", fields, found)
+        seen[env] = fields
+        rows += [
+            {"env": env, "path": path, "kind": kind, "detail": detail, "replacement": None}
+            for (kind, path), detail in found.items()
+        ]
+        for path, replacement in spec.deprecated_fields_in(op.response, data):
+            rows.append(
+                {
+                    "env": env,
+                    "path": path.replace("[]", "[*]"),
+                    "kind": "deprecated",
+                    "detail": "deprecated field still served",
+                    "replacement": replacement,
+                }
+            )
+        if op.deprecated:
+            rows.append(
+                {
+                    "env": env,
+                    "path": op.name,
+                    "kind": "deprecated",
+                    "detail": "deprecated operation",
+                    "replacement": op.replacement,
+                }
+            )
+    if len(seen) == 2:
+        for env, other in ((env_a, env_b), (env_b, env_a)):
+            for path in sorted(seen[other] - seen[env]):
+                rows.append(
+                    {
+                        "env": env,
+                        "path": path,
+                        "kind": "missing",
+                        "detail": f"a spec field that {other} serves and {env} does not",
+                        "replacement": None,
+                    }
+                )
+    return rows
+
+
+# Comparing ------------------------------------------------------------------------------
+
+
+def _patterns(ignore: Iterable[str] | None, volatile: bool) -> tuple[str, ...]:
+    return (*(VOLATILE if volatile else ()), *(ignore or ()))
+
+
+def compare_results(
+    a: Result,
+    b: Result,
+    *,
+    ignore: Iterable[str] | None = None,
+    volatile: bool = True,
+) -> Comparison:
+    """Compare two saved results of the same operation (from any environments)."""
+    if a.operation.name != b.operation.name:
+        raise ValueError(
+            f"results of different operations: {a.operation.name} and {b.operation.name}"
+        )
+    side_a = Side(a.request.env or "a", "", a, None, [a.elapsed.total_seconds() * 1000])
+    side_b = Side(b.request.env or "b", "", b, None, [b.elapsed.total_seconds() * 1000])
+    if side_a.env == side_b.env:
+        side_a.env, side_b.env = f"{side_a.env} (a)", f"{side_b.env} (b)"
+    return _assemble(a.operation, side_a, side_b, _patterns(ignore, volatile), writes=False)
+
+
+def _assemble(
+    op: Operation,
+    a: Side,
+    b: Side,
+    ignored: tuple[str, ...],
+    *,
+    writes: bool,
+    notes: Sequence[str] = (),
+) -> Comparison:
+    data_a = a.result.json if a.result is not None else MISSING
+    data_b = b.result.json if b.result is not None else MISSING
+    differences = diff(data_a, data_b, op.response, ignore=ignored) if a.ok and b.ok else []
+    comparison = Comparison(op, a, b, differences, ignored, writes=writes, notes=list(notes))
+    comparison.drift_items = [
+        row
+        for row in drift(op, a.env, data_a, b.env, data_b)
+        if row["kind"] == "deprecated" or not matches(row["path"], ignored)
+    ]
+    if writes:
+        comparison.notes.append(
+            f"{op.name} changes state: two real writes were made, one in {a.env} and one in "
+            f"{b.env}."
+        )
+    return comparison
+
+
+def _call(session: ConnectSession, op: Operation, params: dict[str, Any], repeat: int) -> Side:
+    side = Side(session.env.name, session.env.kind)
+    for _ in range(repeat):
+        try:
+            result = session.call(op.name, **params)
+        except ConnectError as error:
+            side.error = error
+            return side
+        side.latencies_ms.append(result.elapsed.total_seconds() * 1000)
+        if side.result is None:
+            side.result = result
+    return side
+
+
+def compare(
+    operation: str,
+    envs: Sequence[str] = ("dev", "prod"),
+    *,
+    allow_writes: bool = False,
+    ignore: Iterable[str] | None = None,
+    volatile: bool = True,
+    learn_noise: bool = False,
+    repeat: int = 1,
+    sessions: Sequence[ConnectSession] | None = None,
+    **params: Any,
+) -> Comparison:
+    """Run the same call in two environments at once and compare the answers.
+
+    Args:
+        operation: an operation name of the spec.
+        envs: the two environments (any declared ones).
+        allow_writes: needed for an operation that changes state; two real writes are made.
+        ignore: more glob patterns of paths to leave out (``"stores[*].time_zone"``).
+        volatile: leave out timestamps, generated ids and tokens (:data:`VOLATILE`).
+        learn_noise: call the first environment twice more and leave out whatever differs
+            between those two calls.
+        repeat: calls per environment, for latency percentiles (the first answer is compared).
+        sessions: sessions to use instead of connecting to ``envs``.
+        **params: the operation's arguments, as :meth:`ConnectSession.call` takes them.
+    """
+    from .session import connect
+
+    op = spec.get(operation)
+    if op.mutating and not allow_writes:
+        raise WriteRefused(
+            f"{op.name} changes state: comparing it makes a real write in each environment. "
+            "Pass allow_writes=True to do so."
+        )
+    if not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
+    if sessions is None:
+        if len(envs) != 2 or envs[0] == envs[1]:
+            raise ValueError(f"envs must name two different environments, got {tuple(envs)!r}")
+        sessions = [connect(env, allow_writes=allow_writes or None) for env in envs]
+    first, second = sessions
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(lambda s: _call(s, op, params, repeat), (first, second))
+    ignored = _patterns(ignore, volatile)
+    if learn_noise and a.ok:
+        again = _call(first, op, params, 1)
+        if again.ok:
+            noise = diff(a.result.json, again.result.json, op.response, ignore=ignored)
+            ignored = (*ignored, *dict.fromkeys(d.pattern for d in noise))
+    notes = []
+    if {a.kind, b.kind} == {"sandbox", "live"}:
+        sandboxed = a.env if a.kind == "sandbox" else b.env
+        notes.append(
+            f"{sandboxed} is the embedded sandbox and the other side is live: differences "
+            "may come from the simulator, not from Connect."
+        )
+    return _assemble(op, a, b, ignored, writes=op.mutating, notes=notes)
