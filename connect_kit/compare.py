@@ -405,19 +405,27 @@ def compare(
         )
     if not isinstance(repeat, int) or repeat < 1:
         raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
+    if op.mutating and (repeat > 1 or learn_noise):
+        raise ValueError(f"{op.name} changes state: repeat and learn_noise would write again")
+    own: list[ConnectSession] = []
     if sessions is None:
         if len(envs) != 2 or envs[0] == envs[1]:
             raise ValueError(f"envs must name two different environments, got {tuple(envs)!r}")
-        sessions = [connect(env, allow_writes=allow_writes or None) for env in envs]
+        own = [connect(env, allow_writes=allow_writes or None) for env in envs]
+        sessions = own
     first, second = sessions
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        a, b = pool.map(lambda s: _call(s, op, params, repeat), (first, second))
-    ignored = _patterns(ignore, volatile)
-    if learn_noise and a.ok:
-        again = _call(first, op, params, 1)
-        if again.ok:
-            noise = diff(a.result.json, again.result.json, op.response, ignore=ignored)
-            ignored = (*ignored, *dict.fromkeys(d.pattern for d in noise))
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            a, b = pool.map(lambda s: _call(s, op, params, repeat), (first, second))
+        ignored = _patterns(ignore, volatile)
+        if learn_noise and a.ok:
+            again = _call(first, op, params, 1)
+            if again.ok:
+                noise = diff(a.result.json, again.result.json, op.response, ignore=ignored)
+                ignored = (*ignored, *dict.fromkeys(d.pattern for d in noise))
+    finally:
+        for session in own:
+            session.close()
     notes = []
     if {a.kind, b.kind} == {"sandbox", "live"}:
         sandboxed = a.env if a.kind == "sandbox" else b.env

@@ -162,6 +162,8 @@ def test_writes_are_refused_unless_allowed_and_then_said(sessions, unique):
     )
     assert cmp.writes and any("two real writes" in note for note in cmp.notes)
     assert cmp.verdict == "same"
+    with pytest.raises(ValueError, match="would write again"):
+        ck.compare("create_user", sessions=sessions, allow_writes=True, repeat=2, user_id="x")
 
 
 def test_a_live_environment_against_a_sandbox_one_is_said(sandbox, sessions):
