@@ -16,6 +16,8 @@ _LAZY = {
     "Result": "connect_kit.result:Result",
     "RetryPolicy": "connect_kit.retry:RetryPolicy",
     "compare": "connect_kit.compare:compare",
+    "compare_panel": "connect_kit.widgets:compare_panel",
+    "composer": "connect_kit.widgets:composer",
     "compare_results": "connect_kit.compare:compare_results",
     "connect": "connect_kit.session:connect",
     "errors": "connect_kit.errors",
@@ -31,7 +33,9 @@ __all__ = [
     "RetryPolicy",
     "__version__",
     "compare",
+    "compare_panel",
     "compare_results",
+    "composer",
     "connect",
     "errors",
     "operations",
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
     from .session import ConnectSession, connect
     from .spec import operations
     from .status import status
+    from .widgets import compare_panel, composer
 
 
 def __getattr__(name: str) -> Any:
