@@ -67,7 +67,9 @@ def test_json_fields_are_checked_as_you_type():
     find_by = field(form, "find_by")
     find_by.widget.value = '{"postal_code": '
     assert "invalid JSON" in find_by.error.value
-    find_by.widget.value = '{"postal_code": "94105"}'
+    find_by.widget.value = '{"postal_code": "94105"}'  # valid JSON, but not for delivery
+    assert "latitude/longitude or an address" in find_by.error.value
+    find_by.widget.value = json.dumps(ADDRESS)
     assert find_by.error.value == ""
 
 

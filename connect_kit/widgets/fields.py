@@ -12,8 +12,10 @@ from datetime import date, datetime
 from typing import Any
 
 import ipywidgets as w
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
+
+from ..spec.validation import field_errors
 
 MISSING = object()  # an optional field left empty: not sent
 LAYOUT = w.Layout(width="420px")
@@ -64,6 +66,7 @@ class Field:
     widget: w.Widget
     error: w.HTML
     where: str  # "path", "query" or "body"
+    annotation: Any = None
 
     @property
     def box(self) -> w.Widget:
@@ -164,16 +167,24 @@ def make_field(
         }.get(kind, "")
         text = "" if example is None else str(example)
         widget = w.Text(value=text, placeholder=placeholder, **common)
-    field = Field(name, kind, required, secret, widget, w.HTML(""), where)
+    field = Field(name, kind, required, secret, widget, w.HTML(""), where, annotation)
     if kind == "json":  # validated as you type
         widget.observe(lambda change: _check_json(field), names="value")
     return field
 
 
 def _check_json(field: Field) -> None:
+    """Syntax first, then the spec's model for the field, as the server would check it."""
     try:
-        field.read()
+        value = field.read()
     except ValueError as exc:
         field.show_error(str(exc))
-    else:
-        field.show_error(None)
+        return
+    if value is not MISSING and field.annotation is not None:
+        try:
+            TypeAdapter(field.annotation).validate_json(json.dumps(value), strict=True)
+        except ValidationError as exc:
+            key, message = field_errors(exc, field.name)[0]
+            field.show_error(f"{key}: {message}")
+            return
+    field.show_error(None)
