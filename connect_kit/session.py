@@ -13,7 +13,9 @@ lands in :attr:`ConnectSession.history`.
 
 from __future__ import annotations
 
+import base64
 import contextvars
+import json
 import logging
 import time
 import warnings
@@ -51,6 +53,7 @@ log = logging.getLogger("connect_kit")
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 HISTORY_SIZE = 1000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+USER_SCOPE = "connect:post_checkout"
 HISTORY_COLUMNS = [
     "time",
     "env",
@@ -96,6 +99,7 @@ class ConnectSession(Pulls, requests.Session):
         retry: RetryPolicy | None = None,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         history_size: int = HISTORY_SIZE,
+        user_id: str | None = None,
     ) -> None:
         super().__init__()
         if urlsplit(env.url).scheme != "https":
@@ -116,8 +120,10 @@ class ConnectSession(Pulls, requests.Session):
         self.mount("https://", adapter)
         self.mount("http://", _RefuseHTTP())
         self._history: deque[dict[str, Any]] = deque(maxlen=history_size)
+        self.user_id = user_id  # set: tokens speak for this Connect user (Post-checkout)
+        scope = USER_SCOPE if user_id else (env.scope or "")
         self.auth = ClientCredentials(
-            (self.base_url, env.client_id or "", env.scope or ""),
+            (self.base_url, env.client_id or "", scope + (f"@{user_id}" if user_id else "")),
             self._fetch_token,
             self._revoke_token,
         )
@@ -125,10 +131,26 @@ class ConnectSession(Pulls, requests.Session):
 
     # -- what users see --------------------------------------------------------------------
 
+    def for_user(self, user_id: str) -> ConnectSession:
+        """A session on the same environment whose token speaks for one Connect user
+        (``fulfillment_user_assertion``, scope ``connect:post_checkout``): what the
+        Post-checkout API needs."""
+        if not isinstance(user_id, str) or not user_id:
+            raise ConfigurationError(f"user_id must be a non-empty string, got {user_id!r}")
+        return ConnectSession(
+            self.env,
+            allow_writes=self.allow_writes,
+            retry=self.retry,
+            timeout=self.timeout,
+            history_size=self._history.maxlen or HISTORY_SIZE,
+            user_id=user_id,
+        )
+
     def __repr__(self) -> str:
         kind = "embedded sandbox" if self.env.sandbox else "live"
         writes = ", writes allowed" if self.allow_writes and self.env.name == "prod" else ""
-        return f"<ConnectSession {self.env.name} ({kind}) {self.base_url}{writes}>"
+        user = f" as user {self.user_id}" if self.user_id else ""
+        return f"<ConnectSession {self.env.name} ({kind}) {self.base_url}{user}{writes}>"
 
     @property
     def token_info(self) -> dict[str, Any]:
@@ -285,9 +307,15 @@ class ConnectSession(Pulls, requests.Session):
         return {"client_id": self.env.client_id, "client_secret": self.env.client_secret, **extra}
 
     def _fetch_token(self) -> Token:
-        body = self._token_body(grant_type="client_credentials")
-        if self.env.scope:
-            body["scope"] = self.env.scope
+        if self.user_id is not None:  # a user token: the assertion names the Connect user
+            assertion = base64.b64encode(json.dumps({"user_id": self.user_id}).encode()).decode()
+            body = self._token_body(
+                grant_type="fulfillment_user_assertion", assertion=assertion, scope=USER_SCOPE
+            )
+        else:
+            body = self._token_body(grant_type="client_credentials")
+            if self.env.scope:
+                body["scope"] = self.env.scope
         op = spec.get("create_token")
         token = _operation.set(op)
         try:

@@ -349,3 +349,18 @@ def test_allow_writes_from_dotenv_opens_prod(sandbox, monkeypatch, tmp_path, uni
     assert prod.allow_writes
     assert prod.call("create_user", user_id=f"env-{unique}", first_name="E").status_code == 200
     prod.close()
+
+
+def test_a_user_session_gets_a_post_checkout_token(sandbox, unique):
+    with session_for(sandbox) as dev:
+        dev.call("create_user", user_id=f"pc-{unique}", first_name="Pc")
+        user = dev.for_user(f"pc-{unique}")
+        assert "as user" in repr(user)
+        assert user.token_info["scope"] == "connect:post_checkout"
+        assert user.auth.current.value != dev.auth.token().value  # a token of its own
+        with pytest.raises(PermissionDeniedError):  # it does not open the Fulfillment API
+            user.call("find_delivery_stores", **FIND)
+        user.close()
+        with pytest.raises(InvalidRequestError) as caught:  # the assertion names no user here
+            dev.for_user(f"nobody-{unique}").auth.token()
+        assert caught.value.code == "invalid_grant"
