@@ -15,6 +15,7 @@ _LAZY = {
     "ConnectSession": "connect_kit.session:ConnectSession",
     "Result": "connect_kit.result:Result",
     "RetryPolicy": "connect_kit.retry:RetryPolicy",
+    "callbacks": "connect_kit.callbacks",
     "compare": "connect_kit.compare:compare",
     "compare_panel": "connect_kit.widgets:compare_panel",
     "composer": "connect_kit.widgets:composer",
@@ -22,6 +23,7 @@ _LAZY = {
     "connect": "connect_kit.session:connect",
     "errors": "connect_kit.errors",
     "operations": "connect_kit.spec:operations",
+    "snippet": "connect_kit.snippets:snippet",
     "sandbox": "connect_kit.sandbox",
     "spec": "connect_kit.spec",
     "status": "connect_kit.status:status",
@@ -32,6 +34,7 @@ __all__ = [
     "Result",
     "RetryPolicy",
     "__version__",
+    "callbacks",
     "compare",
     "compare_panel",
     "compare_results",
@@ -40,16 +43,18 @@ __all__ = [
     "errors",
     "operations",
     "sandbox",
+    "snippet",
     "spec",
     "status",
 ]
 
 if TYPE_CHECKING:
-    from . import errors, sandbox, spec
+    from . import callbacks, errors, sandbox, spec
     from .compare import compare, compare_results
     from .result import Result
     from .retry import RetryPolicy
     from .session import ConnectSession, connect
+    from .snippets import snippet
     from .spec import operations
     from .status import status
     from .widgets import compare_panel, composer

@@ -91,7 +91,8 @@ def hold(api: Api, user_id: str, kind: str = "delivery", items: list | None = No
     items = items or cart(PEANUT_BUTTER)
     body: dict[str, Any] = {"items": items}
     if kind == "delivery":
-        body["address"] = ADDRESS
+        # spread over the San Francisco stores: the whole suite would fill one store's slots
+        body.update(address=ADDRESS, location_code=next_store())
     elif kind == "pickup":
         body["location_code"] = "000-3801"
     else:

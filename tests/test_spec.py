@@ -100,6 +100,23 @@ SANDBOX = [
     ("S7", "POST", "/v2/fulfillment_sandbox/instacart_users"),
     ("S8", "POST", "/v2/fulfillment_sandbox/instacart_users/{user_id}/authorize"),
 ]
+# Section 3.2 of the sandbox/callbacks/post-checkout reference (numbered here PC1-PC14).
+POST_CHECKOUT = [
+    ("PC1", "GET", "/v2/post_checkout/orders/{order_id}"),
+    ("PC2", "GET", "/v2/post_checkout/orders/{order_id}/handling"),
+    ("PC3", "GET", "/v2/post_checkout/orders/{order_id}/location"),
+    ("PC4", "GET", "/v2/post_checkout/orders/{order_id}/items"),
+    ("PC5", "PUT", "/v2/post_checkout/orders/{order_id}/items/{order_item_id}/replacement"),
+    ("PC6", "GET", "/v2/post_checkout/chat/{order_id}/messages"),
+    ("PC7", "POST", "/v2/post_checkout/chat/{order_id}/messages"),
+    ("PC8", "PUT", "/v2/post_checkout/chat/{order_id}/messages"),
+    ("PC9", "GET", "/v2/post_checkout/orders/{order_id}/order_messages"),
+    ("PC10", "GET", "/v2/post_checkout/orders/{order_id}/pickup/details"),
+    ("PC11", "PUT", "/v2/post_checkout/orders/{order_id}/pickup/vehicle_info"),
+    ("PC12", "GET", "/v2/post_checkout/orders/{order_id}/pickup/vehicle_info"),
+    ("PC13", "POST", "/v2/post_checkout/orders/{order_id}/pickup/user_arrived"),
+    ("PC14", "POST", "/v2/post_checkout/orders/{order_id}/pickup/schedule_pickup"),
+]
 
 
 def by_ref() -> dict[str, spec.Operation]:
@@ -123,16 +140,24 @@ def test_every_sandbox_operation_is_in_the_spec(ref, method, path):
     assert op.mutating
 
 
+@pytest.mark.parametrize(("ref", "method", "path"), POST_CHECKOUT)
+def test_every_post_checkout_operation_is_in_the_spec(ref, method, path):
+    op = by_ref()[ref]
+    assert (op.method, op.path, op.area) == (method, path, "post_checkout")
+    assert op.scope == "connect:post_checkout"
+    assert op.mutating == (method != "GET")
+
+
 def test_the_spec_holds_exactly_the_reference_operations():
-    assert len(spec.OPERATIONS) == len(CATALOGUE) + len(SANDBOX) == 49
-    assert len({(op.method, op.path) for op in spec.OPERATIONS.values()}) == 49
+    assert len(spec.OPERATIONS) == len(CATALOGUE) + len(SANDBOX) + len(POST_CHECKOUT) == 63
+    assert len({(op.method, op.path) for op in spec.OPERATIONS.values()}) == 63
 
 
 def test_every_operation_carries_its_attributes():
     for op in spec.OPERATIONS.values():
         assert op.name.isidentifier() and op.name == op.name.lower()
         assert op.summary and op.group and op.response is not None
-        assert op.area in ("auth", "fulfillment", "sandbox")
+        assert op.area in ("auth", "fulfillment", "sandbox", "post_checkout")
         if op.method == "GET":
             assert not op.mutating
         if op.group in ("stores", "service_options", "items"):
@@ -160,7 +185,7 @@ def test_operations_frame_lists_them_all():
         "deprecated",
     ]
     assert "replacement" in frame.columns
-    assert len(frame) == 49
+    assert len(frame) == 63
     assert frame["deprecated"].sum() == 8
     row = frame.set_index("name").loc["find_delivery_stores"]
     assert (row["method"], row["records"], bool(row["mutating"])) == ("POST", "stores", False)
@@ -225,6 +250,7 @@ def test_public_surface_is_pinned():
         "Result",
         "RetryPolicy",
         "__version__",
+        "callbacks",
         "compare",
         "compare_panel",
         "compare_results",
@@ -233,6 +259,7 @@ def test_public_surface_is_pinned():
         "errors",
         "operations",
         "sandbox",
+        "snippet",
         "spec",
         "status",
     ]

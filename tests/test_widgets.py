@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import ADDRESS
+from helpers import ADDRESS, Api, delivery_order
 
 import connect_kit as ck
 
@@ -35,7 +35,7 @@ def test_the_form_follows_the_spec():
 
 def test_picking_filtering_and_deprecation_notices():
     form = ck.composer()
-    form.search.value = "stage"
+    form.search.value = "stage_order"
     assert {value for _, value in form.operation.options} == {"stage_order", "lastmile_stage_order"}
     form.operation.value = "lastmile_stage_order"
     assert "Deprecated" in form.about.value and "stage_order" in form.about.value
@@ -59,6 +59,9 @@ def test_send_fills_every_tab():
     assert "&quot;stores&quot;" in form.outputs["JSON"].value
     assert "Bearer [redacted]" in form.outputs["Headers"].value
     assert "find_delivery_stores" in form.outputs["History"].value
+    code = form.outputs["Code"].value
+    assert all(lang in code for lang in ("curl", "python", "java", "go"))
+    assert "INSTACART_TOKEN" in code and form.session().auth.current.value not in code
     assert "200" in form.message.value
 
 
@@ -141,3 +144,18 @@ def test_compare_panel_shows_the_comparison():
     panel.other.value = "dev"
     panel.confirm.value = True
     assert panel.submit() is None and "two different" in panel.message.value
+
+
+def test_post_checkout_calls_speak_for_a_user(unique):
+    embedded = Api(ck.sandbox.start(), "dev")  # the sandbox the composer connects to
+    order = delivery_order(embedded, f"pcw-{unique}", f"pcw-order-{unique}")
+    form = ck.composer("dev", "get_post_checkout_order")
+    assert form.as_user in form.form.children
+    field(form, "order_id").widget.value = order["id"]
+    assert form.submit() is None and "as user" in form.message.value
+    form.as_user.value = f"pcw-{unique}"
+    result = form.submit()
+    assert result is not None and result.status_code == 200
+    assert form.session().token_info["scope"] == "connect:post_checkout"
+    form.operation.value = "find_delivery_stores"
+    assert form.as_user not in form.form.children

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import build_app
+from .delivery import CallbackSettings, Sender
 from .faults import Faults, FaultSettings
 from .instance import PROFILES, Instance
 from .oauth import expire_all
@@ -114,6 +115,10 @@ class Sandbox:
 
     def _close(self) -> None:
         self.running = False
+        for instance in self.instances.values():
+            sender, instance.callbacks = instance.callbacks, None
+            if sender is not None:
+                sender.stop()
         self._thread.close_sockets()
         for instance in self.instances.values():
             instance.state.close()
@@ -185,6 +190,67 @@ class Sandbox:
         if order_id is not None:
             events = [e for e in events if e["event_metadata"]["order_id"] == order_id]
         return events
+
+    def callbacks(
+        self,
+        env: str,
+        url: Any,
+        *,
+        auth_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        ca_file: str | None = None,
+        duplicates: float = 0.0,
+        shuffle: bool = False,
+        seed: int = 0,
+    ) -> Sender | None:
+        """Send an instance's order events as callbacks to ``url`` (``None`` turns it off).
+
+        Every event recorded from then on is POSTed as JSON with a bearer token fetched from
+        ``auth_url`` (form-encoded client credentials), from a background thread, retried with
+        backoff. ``url`` may also be a receiver (anything with ``url``, ``auth_url``,
+        ``client_id``, ``client_secret`` and ``ca_file``, e.g. ``ck.callbacks.listen()``).
+        ``duplicates`` is the probability that an event is sent twice; ``shuffle`` delivers
+        small batches out of order (both seeded by ``seed``). Returns the sender (its
+        ``flush()``, ``delivered`` and ``failures``), or None when turned off.
+        """
+        instance = self._instance(env)
+        settings = None
+        if url is not None:
+            if not isinstance(url, str):  # a receiver
+                auth_url = auth_url or url.auth_url
+                client_id = client_id or url.client_id
+                client_secret = client_secret or url.client_secret
+                ca_file = ca_file or url.ca_file
+                url = url.url
+            missing = [
+                name
+                for name, value in (
+                    ("auth_url", auth_url),
+                    ("client_id", client_id),
+                    ("client_secret", client_secret),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ValueError(f"callbacks to {url!r} need {', '.join(missing)}")
+            assert auth_url is not None and client_id is not None and client_secret is not None
+            settings = CallbackSettings(
+                url, auth_url, client_id, client_secret, ca_file, duplicates, shuffle, seed
+            )
+        old, instance.callbacks = instance.callbacks, None
+        if old is not None:
+            old.stop()
+        if settings is None:
+            return None
+        state = instance.state
+
+        def still_recorded(event: dict[str, Any]) -> bool:
+            # a rolled-back request's event is gone (or its id reused by another event)
+            return state.get("event", f"{event['event_id']:020d}") == event
+
+        instance.callbacks = Sender(settings, still_recorded)
+        return instance.callbacks
 
     def __repr__(self) -> str:
         status = "running" if self.running else "stopped"

@@ -5,9 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from .faults import Faults
 from .state import State
+
+if TYPE_CHECKING:
+    from .delivery import Sender
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Instance:
     faults: Faults = field(default_factory=Faults)
     clock_offset: timedelta = timedelta(0)
     base_url: str = ""
+    callbacks: Sender | None = field(default=None, repr=False)  # where events are sent
 
     def __post_init__(self) -> None:
         self.faults.base_latency_ms = self.profile.latency_ms
@@ -62,6 +67,12 @@ class Instance:
     def now(self) -> datetime:
         """The instance's clock (UTC), which tests may move forward."""
         return datetime.now(UTC) + self.clock_offset
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        """Hand a recorded event to the callback sender, if callbacks are configured."""
+        sender = self.callbacks
+        if sender is not None:
+            sender.submit(event)
 
     def create_client(self) -> tuple[str, str]:
         """Register an OAuth application; returns its (client_id, client_secret)."""

@@ -13,7 +13,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
-from . import auth, last_mile, orders, sandbox, service_options, stores, users
+from . import auth, last_mile, orders, post_checkout, sandbox, service_options, stores, users
 from .base import Deprecation, Operation, RequestModel, ResponseModel
 from .fields import deprecated_fields, deprecated_fields_in
 
@@ -36,7 +36,7 @@ __all__ = [
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
-    for module in (auth, users, stores, service_options, orders, last_mile, sandbox)
+    for module in (auth, users, stores, service_options, orders, last_mile, sandbox, post_checkout)
     for op in module.OPERATIONS
 }
 

@@ -76,6 +76,12 @@ class Composer(w.VBox):
             layout=w.Layout(width="620px"),
         )
         self.about = w.HTML()
+        self.as_user = w.Text(
+            description="as user *",
+            placeholder="Connect user_id: Post-checkout calls speak for one user",
+            layout=w.Layout(width="420px"),
+            style={"description_width": "190px"},
+        )
         self.form = w.VBox()
         self.confirm = w.Checkbox(
             value=False, indent=False, description="I mean it: this changes state on prod"
@@ -86,6 +92,7 @@ class Composer(w.VBox):
         self.tabs = w.Tab(children=list(self.outputs.values()), titles=list(TABS))
         self.fields: list[Field] = []
         self.sessions: dict[tuple[str, bool], ConnectSession] = {}
+        self.user_sessions: dict[tuple[tuple[str, bool], str], ConnectSession] = {}
         self.result: Result | None = None
         self.search.observe(self._filter, names="value")
         self.operation.observe(lambda change: self._build(), names="value")
@@ -131,7 +138,8 @@ class Composer(w.VBox):
             f"</div>{notice}"
         )
         self.fields = fields_for(op)
-        self.form.children = [field.box for field in self.fields]
+        user = [self.as_user] if op.area == "post_checkout" else []
+        self.form.children = [*user, *(field.box for field in self.fields)]
         self.message.value = ""
         self._guard()
 
@@ -147,11 +155,18 @@ class Composer(w.VBox):
     # sending ------------------------------------------------------------------------------
 
     def session(self) -> ConnectSession:
+        """The session to send with: the environment's, or a user's for Post-checkout."""
         allow = self._writes_to_prod() and self.confirm.value
         key = (self.env.value, allow)
         if key not in self.sessions:
             self.sessions[key] = connect(self.env.value, allow_writes=True if allow else None)
-        return self.sessions[key]
+        session = self.sessions[key]
+        user = self.as_user.value.strip()
+        if self.op.area != "post_checkout" or not user:
+            return session
+        if (key, user) not in self.user_sessions:
+            self.user_sessions[(key, user)] = session.for_user(user)
+        return self.user_sessions[(key, user)]
 
     def params(self) -> dict[str, Any] | None:
         """The form's values, or None after marking the fields that cannot be read."""
@@ -175,6 +190,9 @@ class Composer(w.VBox):
         params = self.params()
         if params is None:
             self._fail("Some fields need attention.")
+            return None
+        if self.op.area == "post_checkout" and not self.as_user.value.strip():
+            self._fail("Post-checkout calls speak for one user: fill in 'as user'.")
             return None
         try:
             result = self.session().call(self.op.name, **params)

@@ -43,4 +43,12 @@ def handles(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-from . import last_mile, lifecycle, orders, service_options, stores, users  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    last_mile,
+    lifecycle,
+    orders,
+    post_checkout,
+    service_options,
+    stores,
+    users,
+)

@@ -207,6 +207,7 @@ def record_event(ctx: Context, order: dict[str, Any], name: str, **metadata: Any
         "event_metadata": {"order_id": order["id"], "user_id": order["user_id"], **metadata},
     }
     ctx.state.put("event", f"{event_id:020d}", event)
+    ctx.instance.deliver(event)  # sent as a callback when configured (sandbox/delivery.py)
     return event
 
 
