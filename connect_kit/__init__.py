@@ -21,6 +21,7 @@ _LAZY = {
     "composer": "connect_kit.widgets:composer",
     "compare_results": "connect_kit.compare:compare_results",
     "connect": "connect_kit.session:connect",
+    "drive": "connect_kit.drive:drive",
     "errors": "connect_kit.errors",
     "operations": "connect_kit.spec:operations",
     "snippet": "connect_kit.snippets:snippet",
@@ -40,6 +41,7 @@ __all__ = [
     "compare_results",
     "composer",
     "connect",
+    "drive",
     "errors",
     "operations",
     "sandbox",
@@ -51,6 +53,7 @@ __all__ = [
 if TYPE_CHECKING:
     from . import callbacks, errors, sandbox, spec
     from .compare import compare, compare_results
+    from .drive import drive
     from .result import Result
     from .retry import RetryPolicy
     from .session import ConnectSession, connect

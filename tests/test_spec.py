@@ -256,6 +256,7 @@ def test_public_surface_is_pinned():
         "compare_results",
         "composer",
         "connect",
+        "drive",
         "errors",
         "operations",
         "sandbox",
