@@ -12,6 +12,7 @@ What is documented and what is simulated is told apart in ``SANDBOX.md`` beside 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -265,10 +266,14 @@ _current: Sandbox | None = None
 def start(state_dir: str | Path | None = None, **options: Any) -> Sandbox:
     """Start the embedded sandbox, or return it if it is already running.
 
+    Its state goes to ``state_dir``, else to ``$INSTACART_SANDBOX_STATE`` when set, else memory.
+
     Options are those of :class:`Sandbox`; asking for different ones while it runs is an
     error (stop it first).
     """
     global _current
+    if state_dir is None:  # the same setting as the client's (.env is the client's to read)
+        state_dir = os.environ.get("INSTACART_SANDBOX_STATE") or None
     with _lock:
         if _current is not None and _current.running:
             wanted = Path(state_dir).expanduser() if state_dir else None
