@@ -29,8 +29,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.test: pyproject.toml | $(BIN)/python  # the browser test opens JupyterLab too
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	@touch $@
 
 $(VENV)/.lab: pyproject.toml | $(BIN)/python
