@@ -40,7 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from connect_kit.sandbox import Sandbox
-from connect_kit.sandbox.server import ServerThread, bind, make_server
+from connect_kit.serve.server import ServerThread, bind, make_server
 
 ENV = "dev"
 TARGET = 0.5  # sandbox at least half as fast as the minimal app

@@ -100,8 +100,8 @@ class Receiver:
         port: int = 0,
         token_ttl: int = TOKEN_TTL,
     ) -> None:
-        from .sandbox.server import HOST, ServerThread, bind, make_server
-        from .sandbox.tls import make_certificates
+        from .serve.server import HOST, ServerThread, bind, make_server
+        from .serve.tls import make_certificates
 
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
             if value is not None and (not isinstance(value, str) or not value):

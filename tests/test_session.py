@@ -279,8 +279,8 @@ def odd_server(tmp_path):
     from starlette.responses import JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
-    from connect_kit.sandbox.server import ServerThread, bind, make_server
-    from connect_kit.sandbox.tls import make_certificates
+    from connect_kit.serve.server import ServerThread, bind, make_server
+    from connect_kit.serve.tls import make_certificates
 
     async def token(request):
         return JSONResponse(

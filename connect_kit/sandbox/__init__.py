@@ -21,14 +21,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from ..serve.server import ServerThread, bind, make_server
+from ..serve.tls import make_certificates
 from .app import build_app
 from .delivery import CallbackSettings, Sender
 from .faults import Faults, FaultSettings
 from .instance import PROFILES, Instance
 from .oauth import expire_all
-from .server import ServerThread, bind, make_server
 from .state import State
-from .tls import make_certificates
 
 __all__ = ["ENVIRONMENTS", "FaultSettings", "Sandbox", "running", "start", "stop"]
 
