@@ -268,3 +268,13 @@ def test_public_surface_is_pinned():
         assert getattr(ck, name) is not None
     with pytest.raises(AttributeError):
         _ = ck.no_such_name
+
+
+def test_importing_connect_kit_stays_light():
+    import subprocess
+    import sys
+
+    heavy = ("pandas", "ipywidgets", "uvicorn", "starlette", "requests", "pydantic")
+    code = f"import sys, connect_kit; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
