@@ -20,8 +20,7 @@ def resolve(env: Environment) -> Environment:
         raise ConfigurationError(f"environment {env.name!r} has no credentials and no sandbox")
     from . import sandbox
 
-    sb = sandbox.start(sandbox_state()) if sandbox.running() is None else sandbox.running()
-    assert sb is not None
+    sb = sandbox.running() or sandbox.start(sandbox_state())
     client_id, client_secret = sb.credentials(env.name)
     resolved = replace(
         env,

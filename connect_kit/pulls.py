@@ -21,6 +21,7 @@ from .errors import ConnectWarning
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .bulk import Bulk
     from .result import Result
 
 STORE_SEARCHES = {
@@ -54,8 +55,11 @@ def find_by(place: Place, kind: str) -> dict[str, Any]:
 class Pulls:
     """Mixed into ConnectSession: ``call`` is the session's."""
 
-    def call(self, operation: str, /, **params: Any) -> Result:  # pragma: no cover - mixin
-        raise NotImplementedError
+    if TYPE_CHECKING:  # the session's own methods, which these pulls call
+
+        def call(self, operation: str, /, **params: Any) -> Result: ...
+
+        def call_many(self, operation: str, params_list: Any, **kw: Any) -> Bulk: ...
 
     def read_stores(self, place: Place, kind: str = "delivery") -> pd.DataFrame:
         """Stores near a place for a fulfillment type, nearest first.
@@ -136,9 +140,6 @@ class Pulls:
                 stacklevel=2,
             )
         return frame
-
-    def call_many(self, operation: str, params_list: Any, **kw: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
 
     def read_order_items(self, user_id: str, order_id: str) -> pd.DataFrame:
         """An order's items, one row each, with the order's id in ``order_id``."""

@@ -389,7 +389,6 @@ class ConnectSession(Pulls, requests.Session):
             )
         finally:
             _operation.reset(context)
-        recovered = False
         if response.status_code >= 400:
             error = self._error(op, response)
             if self._already_exists(op, error, response):
@@ -399,7 +398,6 @@ class ConnectSession(Pulls, requests.Session):
             op,
             response,
             RequestInfo.of(response.request, self.base_url, self.env.name),
-            recovered=recovered,
         )
         result.warnings.extend(self._deprecated_fields(op, result.json))
         if op.deprecated:
