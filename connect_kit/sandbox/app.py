@@ -18,7 +18,7 @@ import orjson
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -67,6 +67,16 @@ def seconds(value: float) -> str:
 def error_response(error: ApiError | OAuthError) -> JSON:
     headers = error.headers if isinstance(error, ApiError) else {"Cache-Control": "no-store"}
     return JSON(error.body(), error.status, headers=headers)
+
+
+def client_left(name: str) -> JSON:
+    """The answer to a request whose client closed the connection before its body was in.
+
+    Nothing was done and nobody will read the answer (the server drops it): a client going
+    away is ordinary network life, not a sandbox error, so it is only noted at DEBUG.
+    """
+    log.debug("the client left before its request to %s was complete", name)
+    return error_response(ApiError(400, "The request body is incomplete", 1001, "body"))
 
 
 async def read_body(request: Request) -> bytes:
@@ -185,6 +195,8 @@ def endpoint(op: Operation, instance: Instance) -> Callable[[Request], Awaitable
             return response
         except (ApiError, OAuthError) as error:
             return error_response(error)
+        except ClientDisconnect:
+            return client_left(op.name)
         except Exception:  # a bug of the sandbox: answer like a server, log it for us
             log.exception("sandbox error in %s", op.name)
             return JSON({"error": {"message": "Internal error", "code": 5000}, "meta": {}}, 500)
@@ -231,11 +243,30 @@ async def serve_openapi(request: Request) -> Response:
     return JSON(openapi(server=instance.base_url, sandbox=instance.profile.sandbox_api))
 
 
+OWN_CLIENT_ONLY = (
+    "Reading or changing faults needs a client-credentials token of this instance's own "
+    "client (sb.credentials(env)), not a user's, a linking or another client's token"
+)
+
+
+def check_own_client(instance: Instance, grant: oauth.Grant) -> None:
+    """Only the instance's own application, with a client-credentials token, may touch its
+    faults: not a user's Post-checkout token, a linking token, nor another application's."""
+    own_client_id, _ = instance.credentials()
+    speaks_for_a_user = grant.user_id is not None or grant.instacart_user_id is not None
+    if speaks_for_a_user or grant.client_id != own_client_id:
+        raise ApiError(403, OWN_CLIENT_ONLY, None)
+
+
 async def serve_faults(request: Request) -> Response:
-    """``GET``/``PUT /_sandbox/faults``: read or change this instance's faults (any token)."""
+    """``GET``/``PUT /_sandbox/faults``: read or change this instance's faults, with a
+    client-credentials token of the instance's own client (any scope)."""
     instance: Instance = request.app.state.instance
     try:
-        oauth.check_bearer(instance, request.headers.get("authorization"), request.scope["path"])
+        grant = oauth.check_bearer(
+            instance, request.headers.get("authorization"), request.scope["path"]
+        )
+        check_own_client(instance, grant)
         if request.method == "PUT":
             try:
                 changes = orjson.loads(await read_body(request))
@@ -250,6 +281,8 @@ async def serve_faults(request: Request) -> Response:
         return JSON(vars(instance.faults.settings) | {"names": list(FaultSettings.names())})
     except ApiError as error:
         return error_response(error)
+    except ClientDisconnect:
+        return client_left("the faults endpoint")
 
 
 def allowed_methods(path: str) -> str | None:

@@ -16,6 +16,17 @@ from typing import Any
 
 _STATUSES = (500, 502, 503, 504)
 
+# The largest value of each numeric fault, and its unit. A minute of latency is already
+# longer than any client's timeout; a Retry-After of more than 11 days, a rate limit of a
+# million requests a second and tokens living 10 years are beyond anything worth simulating.
+LIMITS: dict[str, tuple[int, str]] = {
+    "latency_ms": (60_000, "ms"),
+    "jitter_ms": (60_000, "ms"),
+    "retry_after": (1_000_000, "s"),
+    "rate_limit": (1_000_000, "requests a second"),
+    "token_lifetime": (315_360_000, "s, 10 years"),
+}
+
 
 @dataclass(frozen=True)
 class FaultSettings:
@@ -35,6 +46,10 @@ class FaultSettings:
             cannot know).
         token_lifetime: seconds a new token really lives (``None``: as announced). Tokens
             still announce their normal ``expires_in``, as an early expiry would.
+
+    Every number is bounded (see ``LIMITS``), so that no setting can hang the sandbox or
+    overflow a clock: a value outside its range is a ``ValueError`` naming the fault, the
+    value and the range.
     """
 
     latency_ms: float = 0.0
@@ -49,33 +64,31 @@ class FaultSettings:
 
     def __post_init__(self) -> None:
         for name in ("latency_ms", "jitter_ms", "retry_after"):
-            value = getattr(self, name)
-            if not _is_number(value) or value < 0:
-                raise ValueError(f"fault {name} must be a number >= 0, got {value!r}")
+            _check(name, getattr(self, name), "a number >= 0")
         for name in ("error_rate", "drop_rate", "lose_rate"):
             value = getattr(self, name)
             if not _is_number(value) or not 0 <= value <= 1:
                 raise ValueError(f"fault {name} must be between 0 and 1, got {value!r}")
-        if self.rate_limit is not None and not (
-            _is_number(self.rate_limit) and self.rate_limit > 0
-        ):
-            raise ValueError(f"fault rate_limit must be > 0 or None, got {self.rate_limit!r}")
+        if self.rate_limit is not None:
+            _check("rate_limit", self.rate_limit, "> 0 or None", zero=False)
         status = self.error_status
         if not isinstance(status, int) or isinstance(status, bool) or status not in _STATUSES:
             raise ValueError(
                 f"fault error_status must be 500, 502, 503 or 504, got {self.error_status!r}"
             )
-        if self.token_lifetime is not None and not (
-            _is_number(self.token_lifetime) and self.token_lifetime >= 0
-        ):
-            raise ValueError(
-                "fault token_lifetime must be a number of seconds >= 0 or None, "
-                f"got {self.token_lifetime!r}"
-            )
+        if self.token_lifetime is not None:
+            _check("token_lifetime", self.token_lifetime, "a number of seconds >= 0 or None")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+def _check(name: str, value: Any, rule: str, *, zero: bool = True) -> None:
+    """Refuse anything but a number from 0 (above 0 without ``zero``) up to ``LIMITS[name]``."""
+    high, unit = LIMITS[name]
+    if not (_is_number(value) and (value >= 0 if zero else value > 0) and value <= high):
+        raise ValueError(f"fault {name} must be {rule} (at most {high:,} {unit}), got {value!r}")
 
 
 def _is_number(value: Any) -> bool:
@@ -148,4 +161,5 @@ class Faults:
             if now - start >= window:
                 start, count = now, 0
             self._windows[client] = (start, count + 1)
-            return count + 1 <= limit * window
+            # at least one request a window: 0.013 * (1 / 0.013) is 0.99999... in floats
+            return count + 1 <= max(1.0, limit * window)
