@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 # Jupyter refuses to run as root unless told; containers often run as root.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test bench lint format clean
+.PHONY: lab test bench lint format clean tools
 
 lab: $(VENV)/.lab  ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
-test: $(VENV)/.test  ## the whole suite: unit, sandbox, notebooks
+test: $(VENV)/.test tools  ## the whole suite: unit, sandbox, notebooks, browser, snippets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -24,6 +24,23 @@ lint: $(VENV)/.test
 format: $(VENV)/.test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# System tools the suite drives: Debian's chromium (the browser test), Go and a JDK (the
+# snippets, run as their users run them). Installed with apt-get when missing and allowed
+# (root); otherwise the tests that need them say so: skipped on a workstation, failed in CI.
+tools:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v go >/dev/null || missing="$$missing golang-go"; \
+	command -v keytool >/dev/null || missing="$$missing default-jdk-headless"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "make test: missing$$missing (apt-get install them as root); their tests will say so"; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

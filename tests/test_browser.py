@@ -1,7 +1,7 @@
 """A real browser drives the composer in JupyterLab: pick, fill, Send, read the table.
 
 JupyterLab serves a copy of notebooks/ against the embedded sandbox (no INSTACART_*
-variables); Playwright drives Debian's Chromium, installed with apt-get when missing.
+variables); Playwright drives Debian's Chromium, which ``make test`` installs.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tools import need
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOK = "05_composer.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -42,24 +42,12 @@ SCREENSHOT = ROOT / "test-output" / "browser-composer.png"
 
 @pytest.fixture(scope="session")
 def browser_tools() -> Path:
-    """Chromium (installed from Debian when absent), JupyterLab and Playwright."""
-    if not CHROMIUM.exists():
-        if shutil.which("apt-get") is None or os.geteuid() != 0:
-            pytest.fail(f"{CHROMIUM} is missing and apt-get cannot install it here (need root)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-            try:
-                done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-            except subprocess.TimeoutExpired:
-                pytest.fail(f"{' '.join(command)} took more than 600 s")
-            if done.returncode != 0:
-                pytest.fail(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
-        if not CHROMIUM.exists():
-            pytest.fail(f"apt-get installed chromium but {CHROMIUM} is still missing")
+    """Debian's Chromium (``make test`` installs it), JupyterLab and Playwright."""
+    chromium = Path(need("chromium", "chromium"))
     for module, extra in (("jupyterlab", "lab"), ("playwright", "test")):
         if importlib.util.find_spec(module) is None:
             pytest.fail(f"{module} is not installed: pip install -e '.[{extra}]'")
-    return CHROMIUM
+    return chromium
 
 
 def _free_port() -> int:
@@ -84,8 +72,9 @@ def _wait_until_up(server: subprocess.Popen, url: str, log: Path, timeout: float
 
 
 @pytest.fixture
-def jupyterlab(browser_tools: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """JupyterLab on a free port serving a copy of notebooks/; yields (base URL, token)."""
+def jupyterlab(browser_tools: Path, tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+    """JupyterLab on a free port serving a copy of notebooks/; yields (base URL, token,
+    the Chromium to drive it with)."""
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     state = tmp_path / "jupyter"
@@ -126,7 +115,7 @@ def jupyterlab(browser_tools: Path, tmp_path: Path) -> Iterator[tuple[str, str]]
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(server, f"{base}/api/status?token={token}", log)
-        yield base, token
+        yield base, token, browser_tools
     finally:
         server.terminate()
         try:
@@ -139,12 +128,12 @@ def jupyterlab(browser_tools: Path, tmp_path: Path) -> Iterator[tuple[str, str]]
 def test_composer_sends_from_a_real_browser(jupyterlab, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    base, token = jupyterlab
+    base, token, chromium = jupyterlab
     shot = tmp_path / "browser-composer.png"
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
+            executable_path=str(chromium),
             headless=True,
             args=CHROMIUM_FLAGS,
             viewport={"width": 1400, "height": 1800},

@@ -3,7 +3,7 @@
 Every program runs as a user would run it: cURL under bash, Python under this venv's interpreter,
 Java with ``java Main.java`` and a truststore holding the sandbox's CA, Go with ``go run`` and
 ``SSL_CERT_FILE``; the token goes in through ``INSTACART_TOKEN``, never through the snippet's
-text. Go is installed from Debian's ``golang-go`` when it is missing.
+text. ``make test`` installs Go and a JDK from Debian.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from helpers import ADDRESS, Api, delivery_order
 from IPython.core.formatters import DisplayFormatter
 from test_frames import a_dispatch_order, a_linked_user
 from test_session import session_for
+from tools import need
 
 from connect_kit.redact import REDACTED
 from connect_kit.result import RequestInfo, Result
@@ -51,31 +51,16 @@ def session(sandbox: Sandbox) -> Iterator[ConnectSession]:
 
 @pytest.fixture(scope="session")
 def go() -> str:
-    """The ``go`` command, installed from Debian's golang-go when missing (never skipped)."""
-    found = shutil.which("go")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        pytest.fail("Go is missing and only root can install it: apt-get install -y golang-go")
-    apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "golang-go"]):
-        done = subprocess.run(command, env=apt, capture_output=True, text=True, timeout=1200)
-        if done.returncode != 0:
-            pytest.fail(
-                f"cannot install Go: `{' '.join(command)}` exited {done.returncode}:\n"
-                f"{done.stderr[-3000:]}"
-            )
-    found = shutil.which("go")
-    if not found:
-        pytest.fail("golang-go is installed but `go` is not on PATH")
-    return found
+    """The ``go`` command (Debian's golang-go, which ``make test`` installs)."""
+    return need("go", "golang-go")
 
 
 @pytest.fixture(scope="session")
 def truststore(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A PKCS12 truststore holding the sandbox's CA, for the JVM."""
+    keytool = need("keytool", "default-jdk-headless")
     store = tmp_path_factory.mktemp("java") / "trust.p12"
-    command = ["keytool", "-importcert", "-noprompt", "-alias", "sandbox"]
+    command = [keytool, "-importcert", "-noprompt", "-alias", "sandbox"]
     command += ["-file", sandbox.ca_file, "-keystore", str(store)]
     command += ["-storepass", "changeit", "-storetype", "PKCS12"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
