@@ -20,7 +20,7 @@ import time
 import warnings
 from typing import Any
 
-from connect_kit.config import Environment
+from connect_kit.embedded import instance_environment
 from connect_kit.errors import DeprecatedWarning
 from connect_kit.sandbox import Sandbox, seed
 from connect_kit.session import ConnectSession
@@ -33,9 +33,7 @@ ITEMS = [{"line_num": "1", "count": 1, "item": {"upc": "987665788999"}}]
 
 
 def session(sb: Sandbox) -> ConnectSession:
-    client_id, secret = sb.credentials("dev")
-    env = Environment("dev", sb.url("dev"), client_id, secret, ca_bundle=sb.ca_file, sandbox=True)
-    return ConnectSession(env)
+    return ConnectSession(instance_environment(sb, "dev"))
 
 
 def delivery_stores() -> list[seed.StoreSeed]:

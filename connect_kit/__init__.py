@@ -16,18 +16,18 @@ _LAZY = {
     "Result": "connect_kit.result:Result",
     "RetryPolicy": "connect_kit.retry:RetryPolicy",
     "callbacks": "connect_kit.callbacks",
-    "compare": "connect_kit.compare:compare",
+    "compare": "connect_kit.comparison:compare",
     "compare_panel": "connect_kit.widgets:compare_panel",
     "composer": "connect_kit.widgets:composer",
-    "compare_results": "connect_kit.compare:compare_results",
+    "compare_results": "connect_kit.comparison:compare_results",
     "connect": "connect_kit.session:connect",
-    "drive": "connect_kit.drive:drive",
+    "drive": "connect_kit.order_driver:drive",
     "errors": "connect_kit.errors",
     "operations": "connect_kit.spec:operations",
     "snippet": "connect_kit.snippets:snippet",
     "sandbox": "connect_kit.sandbox",
     "spec": "connect_kit.spec",
-    "status": "connect_kit.status:status",
+    "status": "connect_kit.reachability:status",
 }
 
 __all__ = [
@@ -52,14 +52,14 @@ __all__ = [
 
 if TYPE_CHECKING:
     from . import callbacks, errors, sandbox, spec
-    from .compare import compare, compare_results
-    from .drive import drive
+    from .comparison import compare, compare_results
+    from .order_driver import drive
+    from .reachability import status
     from .result import Result
     from .retry import RetryPolicy
     from .session import ConnectSession, connect
     from .snippets import snippet
     from .spec import operations
-    from .status import status
     from .widgets import compare_panel, composer
 
 

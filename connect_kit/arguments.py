@@ -52,9 +52,8 @@ def split(
         else:
             query[name] = params.pop(name)
     if body is not None and params:
-        errors.append(
-            FieldError(f"give body fields either as body= or by name, not both: {params}")
-        )
+        names = ", ".join(map(str, params))  # names only: a value may be a secret
+        errors.append(FieldError(f"give body fields either as body= or by name, not both: {names}"))
     payload: Any = dict(body) if body is not None else params
     if op.request is None:
         if payload:

@@ -2,8 +2,10 @@
 
 Tokens are cached per (server, client id, scope) for the whole process, reused until
 shortly before they expire, fetched once when many threads need one at the same moment (one
-lock per key, checked again inside it), fetched again once after a 401, and revoked when the
-last session using them closes. Nothing here ever puts a token in a repr or a log line.
+lock per key, checked again inside it), fetched again after a 401, and revoked when the
+last session using them closes. A token is bound to its server's origin: :meth:`authorize`
+attaches it to a request for that origin only, and the session calls it where requests are
+sent, after its checks. Nothing here ever puts a token in a repr or a log line.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import requests
+
+from .errors import ConfigurationError
 
 Key = tuple[str, str, str]  # (server, client id, scope)
 
@@ -122,7 +127,8 @@ class ClientCredentials(requests.auth.AuthBase):
             return token
 
     def refresh(self, refused: str) -> Token:
-        """A new token after the server refused ``refused`` (401); fetched once for all."""
+        """A new token after the server refused ``refused`` (401); fetched once for all the
+        threads that met the same refusal."""
         with self.cache.lock(self.key):
             token = self.cache.get(self.key)
             if token is None or token.value == refused:
@@ -132,8 +138,20 @@ class ClientCredentials(requests.auth.AuthBase):
             return token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token().value}"
+        """What requests calls while preparing a request: nothing is attached yet (any other
+        Authorization, from netrc or a header, is dropped). The session's ``send`` attaches
+        the token with :meth:`authorize` once the request has passed its checks."""
+        request.headers.pop("Authorization", None)
         return request
+
+    def authorize(self, request: requests.PreparedRequest) -> Token:
+        """Attach a usable token to ``request``, which must go to this token's own origin."""
+        own, to = origin(self.key[0]), origin(request.url or "")
+        if to != own:
+            raise ConfigurationError(f"refused: the token of {own} may not go to {to}")
+        token = self.token()
+        request.headers["Authorization"] = f"Bearer {token.value}"
+        return token
 
     @property
     def current(self) -> Token | None:
@@ -145,3 +163,18 @@ class ClientCredentials(requests.auth.AuthBase):
             token = self.cache.drop(self.key)
             if token is not None:
                 self._revoke(token)
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, the port made explicit: where a token may go.
+
+    >>> origin("https://Connect.Instacart.com/v2/fulfillment/users")
+    'https://connect.instacart.com:443'
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:  # a port that is not a number: the origin of no server
+        port = None
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"

@@ -1,7 +1,8 @@
 """Bulk pulls: one operation called for many parameter sets, in a bounded thread pool.
 
-Results keep the input order; a failed row lands in an errors frame instead of stopping
-the pull; Ctrl-C (KeyboardInterrupt) returns what was already fetched.
+Results keep the input order; every input ends as a result or a row of the errors frame,
+whatever went wrong; Ctrl-C (KeyboardInterrupt) returns at once with what was already
+fetched, the inputs it did not finish listed as interrupted.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import redact
-from .errors import ConnectError
+from .errors import Interrupted
 from .result import Result
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ class Bulk:
         operation: the operation's name.
         results: one entry per input, in input order: a Result, or None where it failed or
             was not reached.
-        failures: (input index, params, exception) for each failed input.
+        failures: (input index, params, exception) for each input without a result: every
+            input is in ``results`` or here.
         interrupted: True when Ctrl-C stopped the pull early.
         elapsed: seconds the pull took.
     """
@@ -118,6 +120,25 @@ class Bulk:
         )
 
 
+def _settle(bulk: Bulk, started_calls: set[int], mutating: bool) -> None:
+    """After Ctrl-C: every input without a result or an error becomes an error row."""
+    settled = {index for index, _, _ in bulk.failures}
+    for index, result in enumerate(bulk.results):
+        if result is not None or index in settled:
+            continue
+        if index not in started_calls:
+            error = Interrupted("interrupted before it was sent")
+        else:
+            error = Interrupted("interrupted while in flight: no answer was kept")
+            error.may_have_been_processed = mutating
+            if mutating:
+                error.args = (
+                    f"{error.args[0]}; this write may have been carried out: check with a read "
+                    "before sending it again",
+                )
+        bulk.failures.append((index, bulk.params[index], error))
+
+
 def call_many(
     session: ConnectSession,
     operation: str,
@@ -151,14 +172,29 @@ def call_many(
     params = [dict(p) for p in params_list]
     bulk = Bulk(operation, params, [None] * len(params))
     limiter = RateLimiter(rate)
+    lock = threading.Lock()
+    stopped = threading.Event()
+    started_calls: set[int] = set()
     started = time.monotonic()
 
     def one(index: int) -> None:
         limiter.wait()
+        with lock:
+            if stopped.is_set():
+                return
+            started_calls.add(index)
         try:
-            bulk.results[index] = session.call(operation, **params[index])
-        except (ConnectError, ValueError, TypeError) as error:
-            bulk.failures.append((index, params[index], error))
+            result: Result | None = session.call(operation, **params[index])
+            error: Exception | None = None
+        except Exception as exc:  # every input ends as a row, whatever went wrong
+            result, error = None, exc
+        with lock:
+            if stopped.is_set():
+                return  # the pull was interrupted: its rows are already settled
+            if error is None:
+                bulk.results[index] = result
+            else:
+                bulk.failures.append((index, params[index], error))  # type: ignore[arg-type]
 
     bar = tqdm(total=len(params), desc=operation, unit="call", disable=not progress)
     pending: set[Future[None]] = set()
@@ -174,11 +210,13 @@ def call_many(
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             bar.update(len(finished))
     except KeyboardInterrupt:
-        bulk.interrupted = True
-        for future in pending:
-            future.cancel()
+        with lock:
+            stopped.set()
+            bulk.interrupted = True
+            _settle(bulk, started_calls, spec.get(operation).mutating)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # calls in flight are not waited for: they end on their own, within the deadline
+        pool.shutdown(wait=not bulk.interrupted, cancel_futures=True)
         bar.close()
         bulk.elapsed = time.monotonic() - started
     return bulk

@@ -133,10 +133,14 @@ def _fields(op: Any, pairs: Sequence[str]) -> dict[str, Any]:
 
 
 def _call(args: argparse.Namespace, extra: Sequence[str]) -> int:
-    from . import spec
+    """``connect-kit call``: every output (the table, ``--raw``, ``-o`` files, errors) is
+    redacted; no flag shows a secret."""
+    from . import redact, spec
     from .errors import ConnectError
+    from .frames import to_frame
     from .session import connect
 
+    fields: dict[str, Any] = {}
     try:
         op = spec.get(args.operation)
         fields = _fields(op, extra)
@@ -147,17 +151,20 @@ def _call(args: argparse.Namespace, extra: Sequence[str]) -> int:
             raise ValueError(f"-o {args.output}: expected a .csv, .json or .parquet file")
         with connect(args.env, allow_writes=args.allow_writes or None) as session:
             result = session.call(op.name, **fields)
-        frame = result.frame
+        shown = redact.body(result.json)  # the records too are made from the redacted JSON
         if args.output:
+            frame = to_frame(result.operation, shown)
             _write(frame, Path(args.output))
             print(f"{result.operation.name}: {len(frame)} rows -> {args.output}", file=sys.stderr)
         elif args.raw:
-            print(json.dumps(result.json, indent=2, ensure_ascii=False))
+            print(json.dumps(shown, indent=2, ensure_ascii=False))
         else:
+            frame = to_frame(result.operation, shown)
             print(frame.to_string(index=False) if len(frame) else "(no records)")
         return 0
     except (ConnectError, ValueError, OSError, ImportError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        message = redact.scrub(message, *redact.secret_values(fields))
         print(f"connect-kit call: {type(error).__name__}: {message}", file=sys.stderr)
         return 1
 
@@ -208,7 +215,9 @@ def parser() -> argparse.ArgumentParser:
     call.add_argument("operation", help="operation name (see connect_kit.operations())")
     call.add_argument("--body", metavar="FILE", help="the request body as JSON (- for stdin)")
     call.add_argument("-o", "--output", metavar="FILE", help="write .csv, .json or .parquet")
-    call.add_argument("--raw", action="store_true", help="print the response JSON as it came")
+    call.add_argument(
+        "--raw", action="store_true", help="print the response JSON (secrets redacted)"
+    )
     call.add_argument("--allow-writes", action="store_true", help="allow state changes on prod")
     call.set_defaults(run=_call)
     return top

@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values, find_dotenv
 
 from .errors import ConfigurationError
+from .guard import Kind, environment_kind
 
 PREFIX = "INSTACART_"
-SETTINGS = ("URL", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "CA_BUNDLE", "ALLOW_WRITES")
+SETTINGS = ("URL", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "CA_BUNDLE", "ALLOW_WRITES", "KIND")
 SANDBOX_NAMES = ("dev", "prod")
 DEFAULT_URLS = {
     "dev": "https://connect.dev.instacart.tools",
@@ -32,7 +33,12 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Environment:
-    """One environment's settings. ``client_secret`` never shows in its repr."""
+    """One environment's settings. ``client_secret`` never shows in its repr.
+
+    ``kind`` is ``"development"`` or ``"production"`` (see :mod:`connect_kit.guard`), and
+    ``kind_reason`` says how it was decided. When left out, both are worked out from the name
+    and the URL (pass both to set them).
+    """
 
     name: str
     url: str
@@ -42,14 +48,18 @@ class Environment:
     ca_bundle: str | None = None
     allow_writes: bool = False
     sandbox: bool = False  # served by the embedded sandbox
+    kind: Kind = "production"
+    kind_reason: str = ""  # empty: kind and reason are worked out from the name and URL
+
+    def __post_init__(self) -> None:
+        if not self.kind_reason:
+            kind, reason = environment_kind(self.name, self.url, None)
+            object.__setattr__(self, "kind", kind)
+            object.__setattr__(self, "kind_reason", reason)
 
     @property
     def has_credentials(self) -> bool:
         return bool(self.client_id and self.client_secret)
-
-    @property
-    def kind(self) -> str:
-        return "sandbox" if self.sandbox else "live"
 
 
 def _variables(dotenv_path: str | os.PathLike[str] | None) -> dict[str, str]:
@@ -124,6 +134,7 @@ def from_settings(name: str, raw: dict[str, str]) -> Environment:
     if not url:
         raise ConfigurationError(f"{var}URL is missing: expected https://<your Connect server>")
     url = _check_url(f"{var}URL", url)
+    kind, reason = environment_kind(name, url, raw.get("KIND"))
     if not client_id and name not in SANDBOX_NAMES:
         raise ConfigurationError(
             f"environment {name!r} has no credentials ({var}CLIENT_ID, {var}CLIENT_SECRET), and "
@@ -138,6 +149,8 @@ def from_settings(name: str, raw: dict[str, str]) -> Environment:
         ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
         allow_writes=_flag(f"{var}ALLOW_WRITES", raw.get("ALLOW_WRITES", "")),
         sandbox=not client_id,
+        kind=kind,
+        kind_reason=reason,
     )
 
 

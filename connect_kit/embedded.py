@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from .config import SANDBOX_NAMES, Environment, sandbox_state
+from .config import SANDBOX_NAMES, Environment, environment, sandbox_state
 from .errors import ConfigurationError
+from .guard import environment_kind
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
 
 _announced: set[str] = set()
 
@@ -15,21 +20,14 @@ _announced: set[str] = set()
 def resolve(env: Environment) -> Environment:
     """``env`` itself when it has credentials, else its embedded sandbox instance."""
     if env.has_credentials:
-        return env
+        return _as_instance(env)
     if env.name not in SANDBOX_NAMES:
         raise ConfigurationError(f"environment {env.name!r} has no credentials and no sandbox")
     from . import sandbox
 
     sb = sandbox.running() or sandbox.start(sandbox_state())
-    client_id, client_secret = sb.credentials(env.name)
-    resolved = replace(
-        env,
-        url=sb.url(env.name),
-        client_id=client_id,
-        client_secret=client_secret,
-        ca_bundle=sb.ca_file,
-        sandbox=True,
-    )
+    declared = env.kind if env.kind_reason.startswith("declared") else None
+    resolved = instance_environment(sb, env.name, env, declared)
     if env.name not in _announced:
         _announced.add(env.name)
         print(
@@ -38,3 +36,58 @@ def resolve(env: Environment) -> Environment:
             file=sys.stderr,
         )
     return resolved
+
+
+def kind_of(name: str) -> str:
+    """The kind (development or production) of environment ``name``, without connecting:
+    what a form needs to know before a write. A setting that is wrong counts as production."""
+    try:
+        env = environment(name)
+    except ConfigurationError:
+        return "production"
+    if env.has_credentials:
+        return _as_instance(env).kind
+    declared = env.kind if env.kind_reason.startswith("declared") else None
+    try:  # served by the sandbox instance of its name
+        return environment_kind(env.name, "https://127.0.0.1", declared, env.name)[0]
+    except ConfigurationError:
+        return "production"
+
+
+def _as_instance(env: Environment) -> Environment:
+    """``env``, its kind the instance's when its URL is an instance of a sandbox running in
+    this process (the sandbox's prod instance is production whatever the name)."""
+    if "connect_kit.sandbox" not in sys.modules:  # no sandbox in this process
+        return env
+    from . import sandbox
+
+    instance = sandbox.instance_at(env.url)
+    if instance is None:
+        return env
+    declared = env.kind if env.kind_reason.startswith("declared") else None
+    kind, reason = environment_kind(env.name, env.url, declared, instance)
+    return replace(env, kind=kind, kind_reason=reason)
+
+
+def instance_environment(
+    sb: Sandbox,
+    instance: str,
+    settings: Environment | None = None,
+    declared_kind: str | None = None,
+) -> Environment:
+    """An environment bound to one instance of a sandbox (``"dev"`` or ``"prod"``), its kind
+    the instance's (the prod instance is production whatever the name)."""
+    base = settings or Environment(instance, sb.url(instance))
+    client_id, client_secret = sb.credentials(instance)
+    url = sb.url(instance)
+    kind, reason = environment_kind(base.name, url, declared_kind, sandbox_instance=instance)
+    return replace(
+        base,
+        url=url,
+        client_id=client_id,
+        client_secret=client_secret,
+        ca_bundle=sb.ca_file,
+        sandbox=True,
+        kind=kind,
+        kind_reason=reason,
+    )

@@ -7,6 +7,7 @@ The hierarchy, drawn once::
     ├── WriteRefused                a state-changing call without opting in (nothing sent)
     │   └── ProdWriteRefused        ... to prod
     ├── TransportError              no HTTP answer: refused, dropped, timed out, TLS failure
+    ├── Interrupted                 a bulk pull's input that Ctrl-C stopped before its answer
     └── APIError                    the server answered with an error status
         ├── InvalidRequestError     400 (and 413, 422): every field error is in ``.errors``
         ├── AuthenticationError     401: missing, expired, revoked or bad credentials
@@ -16,7 +17,9 @@ The hierarchy, drawn once::
         └── ServerError             5xx
 
 Each API error carries ``status``, ``code``, ``message``, ``key`` (the envelope's
-``meta.key``), ``method`` and ``path``, never a secret. Client-side validation failures are
+``meta.key``), ``method`` and ``path``, never a secret. Every error says whether a write it
+ended ``may_have_been_processed`` (a broken connection after sending, a 5xx): its message then
+says how to find out and recover. Client-side validation failures are
 ``InvalidRequestError`` too, raised before anything is sent (``status`` is ``None``).
 
 Warnings: ``ConnectWarning`` for soft problems, and ``DeprecatedWarning`` for deprecated
@@ -25,6 +28,8 @@ operations and fields (once per item, naming the replacement).
 
 from __future__ import annotations
 
+import sys
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +41,7 @@ __all__ = [
     "ConnectWarning",
     "DeprecatedWarning",
     "FieldError",
+    "Interrupted",
     "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -48,7 +54,13 @@ __all__ = [
 
 
 class ConnectError(Exception):
-    """Base of every error connect-kit raises on purpose."""
+    """Base of every error connect-kit raises on purpose.
+
+    ``may_have_been_processed`` is True when a write ended by this error may still have been
+    carried out by the server.
+    """
+
+    may_have_been_processed: bool = False
 
 
 class ConfigurationError(ConnectError, ValueError):
@@ -66,10 +78,23 @@ class ProdWriteRefused(WriteRefused):
 class TransportError(ConnectError):
     """No HTTP answer came back (connection refused or dropped, timeout, TLS failure)."""
 
-    def __init__(self, message: str, *, method: str = "", path: str = "", sent: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        sent: bool = False,
+        deadline: bool = False,
+    ):
         super().__init__(message)
         self.method, self.path = method, path
         self.sent = sent  # whether the request may have reached the server
+        self.deadline = deadline  # cut off at the overall deadline
+
+
+class Interrupted(ConnectError):
+    """An input of a bulk pull that Ctrl-C stopped before it had an answer."""
 
 
 @dataclass(frozen=True)
@@ -185,3 +210,21 @@ def error_class(status: int) -> type[APIError]:
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     return ServerError if status >= 500 else APIError
+
+
+def warn_at_caller(message: str, category: type[Warning] = ConnectWarning) -> None:
+    """Warn, pointing at the caller's own line: the first frame outside connect-kit (a
+    notebook cell, a script), however deep inside the package the warning is raised (frames
+    of pandas and functools that called back into it are passed over too)."""
+    frame = sys._getframe(0)
+    level = 1
+    while frame is not None and _inside(frame.f_globals.get("__name__", "")):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    warnings.warn(message, category, stacklevel=level)
+
+
+_INSIDE = ("connect_kit", "pandas", "functools")
+
+
+def _inside(module: str) -> bool:
+    return module.split(".", 1)[0] in _INSIDE

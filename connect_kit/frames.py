@@ -38,15 +38,13 @@ by one list comprehension and typed by one vectorised pandas call.
 
 from __future__ import annotations
 
-import sys
-import warnings
 from collections.abc import Callable, Mapping
 from functools import cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from .columns import UNKNOWN, Leaf, Nested, Node, record_node
-from .errors import ConnectWarning
+from .errors import ConnectWarning, warn_at_caller
 from .spec.base import Operation
 
 if TYPE_CHECKING:
@@ -338,23 +336,11 @@ def _column(values: list[Any], leaf: Leaf, path: str, dtype: Any = None) -> Any:
         fallback = _infer(values)
         fallback = fallback if fallback != kind else "object"  # too big for Int64, say
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        warnings.warn(
+        warn_at_caller(
             f"column {path!r}: values do not fit {kind} ({reason}); kept as {fallback}",
             ConnectWarning,
-            stacklevel=_caller(),
         )
         return _CONVERTERS.get(fallback, _exact)(values, Leaf(fallback), fallback)
-
-
-def _caller() -> int:
-    """The stack level of the first frame outside connect-kit and pandas (the user's line)."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith(_INSIDE):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-_INSIDE = ("connect_kit", "pandas", "functools")
 
 
 def _override(values: list[Any], path: str, dtype: Any) -> Any:

@@ -8,15 +8,17 @@ They are methods of :class:`~connect_kit.session.ConnectSession` and return Data
     dev.read_orders([("kamal", "a1b2c3"), ("ana", "b2c3d4")])
     dev.read_order_items("kamal", "a1b2c3")
     dev.read_link("kamal")
+
+A frame from one call keeps that call's notes (deprecated fields the answer carried) in
+``frame.attrs["warnings"]``.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConnectWarning
+from .errors import ConnectWarning, warn_at_caller
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,7 +73,7 @@ class Pulls:
         """
         if kind not in STORE_SEARCHES:
             raise ValueError(f"kind must be one of {', '.join(STORE_SEARCHES)}; got {kind!r}")
-        return self.call(STORE_SEARCHES[kind], find_by=find_by(place, kind)).frame
+        return _frame(self.call(STORE_SEARCHES[kind], find_by=find_by(place, kind)))
 
     def read_time_slots(
         self,
@@ -99,18 +101,18 @@ class Pulls:
         if user_id is None:
             if postal_code is not None:
                 fields["postal_code"] = postal_code
-            return self.call(f"preview_{kind}_service_options", **fields).frame
+            return _frame(self.call(f"preview_{kind}_service_options", **fields))
         if items is not None:
             fields["items"] = list(items)
         if address is not None:
             fields["address"] = dict(address)
         elif postal_code is not None and kind == "last_mile":
             fields["postal_code"] = postal_code
-        return self.call(f"list_{kind}_service_options", user_id=user_id, **fields).frame
+        return _frame(self.call(f"list_{kind}_service_options", user_id=user_id, **fields))
 
     def read_order(self, user_id: str, order_id: str) -> pd.DataFrame:
         """One order as a one-row frame (its items: :meth:`read_order_items`)."""
-        return self.call("get_order", user_id=user_id, order_id=order_id).frame
+        return _frame(self.call("get_order", user_id=user_id, order_id=order_id))
 
     def read_orders(
         self, orders: Iterable[tuple[str, str]] | pd.DataFrame, *, workers: int = 8
@@ -133,11 +135,10 @@ class Pulls:
         frame = bulk.frame
         frame.attrs["errors"] = bulk.errors
         if bulk.failures:
-            warnings.warn(
+            warn_at_caller(
                 f"{len(bulk.failures)} of {len(params)} orders could not be read; "
                 "see frame.attrs['errors']",
                 ConnectWarning,
-                stacklevel=2,
             )
         return frame
 
@@ -147,4 +148,11 @@ class Pulls:
 
     def read_link(self, user_id: str) -> pd.DataFrame:
         """A user's linked Instacart account: membership and its expiry, as one row."""
-        return self.call("get_user_link", user_id=user_id).frame
+        return _frame(self.call("get_user_link", user_id=user_id))
+
+
+def _frame(result: Result) -> pd.DataFrame:
+    """The result's frame, its notes (deprecated fields served) in ``frame.attrs["warnings"]``."""
+    frame = result.frame.copy(deep=False)
+    frame.attrs["warnings"] = list(result.warnings)
+    return frame

@@ -3,59 +3,144 @@ body (the API's envelope, OAuth's shape, or not JSON at all), and transport fail
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import requests
+from pydantic import ValidationError
+from urllib3.exceptions import (
+    ClosedPoolError,
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+)
 
 from . import redact
 from .errors import APIError, FieldError, RateLimitError, TransportError, error_class
 from .retry import parse_retry_after
+from .spec.auth import OAuthErrorBody
 from .spec.base import Operation
+from .spec.common import ErrorEnvelope
+
+#: The longest message taken from a body: an envelope's (as the server wrote it), or the raw
+#: text of a body that fits no error shape.
+MAX_MESSAGE = 500
+MAX_RAW_TEXT = 200
+MAX_DEPTH = 64  # no error body nests deeper; a deeper one is read as text
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What an error body says, read with the spec's own error models."""
+
+    message: str
+    code: Any = None
+    key: str | None = None
+    errors: tuple[FieldError, ...] = ()
+    fits: bool = True  # False: the body fits no error shape, ``message`` is its raw text
+
+
+def _json(response: requests.Response) -> Any:
+    """The body as JSON; ``None`` when it is not JSON, or nests deeper than any error body."""
+    if not response.content:
+        return None
+    try:
+        body = response.json()
+    except (ValueError, RecursionError):
+        return None
+    return body if _shallow(body) else None
+
+
+def _shallow(value: Any) -> bool:
+    """Whether a JSON value nests at most :data:`MAX_DEPTH` levels (walked without recursion,
+    so that reading it later, recursively, is safe)."""
+    level = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            item
+            for container in level
+            if isinstance(container, dict | list)
+            for item in (container.values() if isinstance(container, dict) else container)
+        ]
+        if not level:
+            return True
+    return False
+
+
+def _key(meta: dict[str, Any]) -> str | None:
+    key = meta.get("key")
+    return str(key) if isinstance(key, str | int) and not isinstance(key, bool) else None
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _scrubbed(value: Any, secrets: tuple[str | None, ...]) -> Any:
+    """A JSON value with the given secrets replaced in every string (echoes in messages)."""
+    if isinstance(value, str):
+        return redact.scrub(value, *secrets)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, secrets) for v in value]
+    return value
+
+
+def _read(response: requests.Response, body: Any) -> _Reading:
+    """The envelope (``ErrorEnvelope``) or OAuth's shape (``OAuthErrorBody``); else the raw
+    text, whatever the body holds."""
+    try:
+        envelope = ErrorEnvelope.model_validate(body)
+    except ValidationError:
+        pass
+    else:
+        errors = tuple(
+            FieldError(item.error.message, item.error.code, _key(item.meta))
+            for item in envelope.error.errors or ()
+        )
+        key = _key(envelope.meta)
+        if key is None and errors:
+            key = errors[0].key
+        return _Reading(envelope.error.message, envelope.error.code, key, errors)
+    try:
+        oauth = OAuthErrorBody.model_validate(body)
+    except ValidationError:
+        pass
+    else:
+        return _Reading(oauth.error_description or oauth.error, oauth.error)
+    text = response.text.strip() if response.content else ""
+    return _Reading(text or response.reason or f"HTTP {response.status_code}", fits=False)
 
 
 def api_error(
     op: Operation | None, response: requests.Response, base_url: str, secret: str | None
 ) -> APIError:
-    """The typed error for an error response (envelope, OAuth shape, or not JSON)."""
+    """The typed error for an error response, whatever its body: the API's envelope, OAuth's
+    shape, or anything else (its text, shortened, becomes the message). Secrets that the
+    server echoed (the client secret, the bearer token, secret-marked fields) are scrubbed."""
     method = response.request.method or ""
     path = (response.request.url or "").removeprefix(base_url).split("?", 1)[0]
     status = response.status_code
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    errors: list[FieldError] = []
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        detail = body["error"]
-        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
-        message, code, key = str(detail.get("message", "")), detail.get("code"), meta.get("key")
-        for item in detail.get("errors") or []:
-            inner = item.get("error", {}) if isinstance(item, dict) else {}
-            errors.append(
-                FieldError(
-                    str(inner.get("message", "")),
-                    inner.get("code"),
-                    item.get("meta", {}).get("key"),
-                )
-            )
-        if errors and key is None:
-            key = errors[0].key
-    elif isinstance(body, dict) and isinstance(body.get("error"), str):
-        code, key = body["error"], None
-        message = str(body.get("error_description") or body["error"])
-    else:
-        code, key = None, None
-        text = response.text.strip()[:200] if response.text else ""
-        message = text or response.reason or f"HTTP {status}"
-    message = redact.scrub(message, secret)
+    body = _json(response)
+    reading = _read(response, body)
+    authorization = str(response.request.headers.get("Authorization") or "").split()
+    secrets = (secret, *authorization[1:], *redact.secret_values(body))
+
+    def clean(text: str, limit: int = MAX_MESSAGE) -> str:
+        return _shorten(redact.scrub(text, *secrets), limit)
+
+    message = clean(reading.message, MAX_MESSAGE if reading.fits else MAX_RAW_TEXT)
+    errors = [FieldError(clean(e.message), e.code, e.key) for e in reading.errors]
     kwargs: dict[str, Any] = dict(
         status=status,
-        code=code,
-        key=key,
+        code=reading.code,
+        key=reading.key,
         method=method,
         path=path,
         errors=errors or None,
-        body=redact.body(body),
+        body=_scrubbed(redact.body(body), secrets),
         request_id=response.headers.get("X-Request-Id"),
     )
     cls = error_class(status)
@@ -68,34 +153,69 @@ def api_error(
     return cls(message, **kwargs)
 
 
-def transport_error(exc: Exception, method: str, path: str) -> TransportError:
-    """Name what failed, and whether the request may have reached the server."""
-    text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return TransportError(f"TLS failed for {method} {path}: {text}", method=method, path=path)
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TransportError(f"connecting timed out for {method} {path}", method=method, path=path)
-    if isinstance(exc, requests.exceptions.ReadTimeout):
+def reached_server(exc: BaseException) -> bool:
+    """Whether a request that failed with ``exc`` may have reached the server.
+
+    Decided from the exception's type, never its text: no connection made (refused, name not
+    resolved, connect timeout, TLS handshake, proxy) means not sent; anything later (dropped
+    after sending, read timeout, a body cut short) may have been carried out.
+    """
+    if isinstance(
+        exc,
+        requests.exceptions.ConnectTimeout
+        | requests.exceptions.SSLError
+        | requests.exceptions.ProxyError
+        | requests.exceptions.InvalidURL
+        | requests.exceptions.InvalidSchema
+        | requests.exceptions.MissingSchema
+        | requests.exceptions.InvalidHeader,
+    ):
+        return False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, MaxRetryError):
+            cause = cause.reason
+        if isinstance(cause, NewConnectionError | ConnectTimeoutError | ClosedPoolError):
+            return False
+    return True
+
+
+def transport_error(
+    exc: BaseException, method: str, path: str, *, deadline: float | None = None
+) -> TransportError:
+    """Name what failed, and whether the request may have reached the server.
+
+    ``deadline`` (seconds) is set when the attempt was cut off at the overall deadline.
+    """
+    where = f"{method} {path}"
+    if deadline is not None:
         return TransportError(
-            f"no answer in time for {method} {path}", method=method, path=path, sent=True
+            f"no complete answer within the {deadline:g} s deadline for {where}",
+            method=method,
+            path=path,
+            sent=True,
+            deadline=True,
         )
-    sent = "Connection aborted" in text or "RemoteDisconnected" in text or "reset" in text.lower()
-    what = "the connection was dropped" if sent else "could not connect"
-    return TransportError(f"{what} for {method} {path}", method=method, path=path, sent=sent)
+    sent = reached_server(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        what = f"TLS failed for {where}: {exc}"
+    elif isinstance(exc, requests.exceptions.ConnectTimeout):
+        what = f"connecting timed out for {where}"
+    elif isinstance(exc, requests.exceptions.ReadTimeout):
+        what = f"no answer in time for {where}"
+    elif isinstance(exc, requests.exceptions.ChunkedEncodingError | ProtocolError):
+        what = f"the answer was cut short for {where}"
+    elif sent:
+        what = f"the connection was dropped for {where}"
+    else:
+        what = f"could not connect for {where}"
+    return TransportError(what, method=method, path=path, sent=sent)
 
 
 def error_code(response: requests.Response) -> Any:
-    """The error code of an error response, for the history (the status if it is not JSON)."""
+    """The error code of an error response, for the history: the envelope's ``code``, OAuth's
+    ``error``, or the status when the body fits neither shape."""
     if response.status_code < 400:
         return None
-    try:
-        body = response.json()
-    except ValueError:
-        return response.status_code
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            return error.get("code")
-        if isinstance(error, str):
-            return error
-    return None
+    reading = _read(response, _json(response))
+    return reading.code if reading.fits else response.status_code

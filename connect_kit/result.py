@@ -42,7 +42,7 @@ class RequestInfo:
                 body = json.loads(body)
             except ValueError:
                 body = "[non-JSON body]"
-        url = prepared.url or ""
+        url = redact.url(prepared.url or "")
         return cls(
             method=prepared.method or "",
             url=url,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -83,8 +83,9 @@ class RetryPolicy:
         """Whether a failure may be retried at all.
 
         A connection failure before sending is always safe. A 429 was refused unprocessed.
-        Anything else that may have reached the server is retried only when repeating it
-        cannot change state twice (``idempotent``).
+        Anything else that may have reached the server (a 5xx, a connection broken after
+        sending) is retried only when repeating it cannot change state twice
+        (``idempotent``: a read, or a create carrying the caller's own id).
         """
         if status is None:
             return not sent or idempotent

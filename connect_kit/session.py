@@ -8,35 +8,38 @@
 
 Paths are relative to the environment's server; tokens come and go by themselves; failures
 that are safe to retry are retried by :class:`~connect_kit.retry.RetryPolicy`; every call
-lands in :attr:`ConnectSession.history`.
+lands in :attr:`ConnectSession.history`. Every request, whatever path it takes, ends in
+:meth:`ConnectSession.send`, and the rules hold there.
 """
 
 from __future__ import annotations
 
 import base64
-import contextvars
 import json
 import logging
+import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from . import __version__, arguments, spec
-from .auth import ClientCredentials, Token
+from . import __version__, arguments, redact, spec, writes
+from .auth import ClientCredentials, Token, origin
 from .config import Environment
+from .deadline import WatchedAdapter, watch
 from .errors import (
     APIError,
     ConfigurationError,
+    ConnectError,
     DeprecatedWarning,
-    ProdWriteRefused,
+    warn_at_caller,
 )
+from .guard import check_write
 from .pulls import Pulls
 from .responses import api_error, error_code, transport_error
 from .result import RequestInfo, Result
@@ -66,30 +69,44 @@ HISTORY_COLUMNS = [
     "error_code",
 ]
 
-_operation: contextvars.ContextVar[Operation | None] = contextvars.ContextVar(
-    "connect_kit_operation", default=None
-)
 _warned: set[str] = set()  # deprecation notices already given in this process
 
 
-def _warn_once(item: str, message: str, stacklevel: int = 4) -> str:
+def _warn_once(item: str, message: str) -> str:
+    """A deprecation warning, once per item, at the caller's own line."""
     if item not in _warned:
         _warned.add(item)
-        warnings.warn(message, DeprecatedWarning, stacklevel=stacklevel)
+        warn_at_caller(message, DeprecatedWarning)
     return message
 
 
 class ConnectSession(Pulls, requests.Session):
     """An authenticated session for one environment.
 
+    Every request ends in :meth:`send` (``call``, ``get``/``post``, ``request``,
+    ``prepare_request`` + ``send``, a request made in a response hook), and the rules hold
+    there, in this order, before a token is fetched or a byte is sent: the request goes to the
+    environment's own origin over HTTPS with no credentials in its query string; a
+    state-changing request to a production environment is refused unless writes are allowed
+    (:func:`connect_kit.guard.check_write`). Then the token is attached, and the attempts are
+    made within one overall deadline.
+
+    Thread safety: one session may be shared by threads, as :meth:`call_many` does. Tokens are
+    fetched once however many threads need one, :attr:`history` is written and copied under a
+    lock, and requests' connection pool is thread-safe. Changing the session's settings
+    (``headers``, ``verify``, ``retry``, ``allow_writes``) while calls are in flight is not.
+
     Args:
         env: the environment's settings (see :func:`connect_kit.connect`).
-        allow_writes: allow state-changing calls on an environment named ``prod``
+        allow_writes: allow state-changing calls on a production environment
             (default: the environment's ``ALLOW_WRITES`` setting).
         retry: the retry policy.
-        timeout: default (connect, read) timeouts in seconds.
+        timeout: default (connect, read) timeouts in seconds; each attempt's are shortened
+            to what is left of the policy's overall deadline.
         history_size: how many calls :attr:`history` keeps.
     """
+
+    auth: ClientCredentials  # always: the session's own tokens
 
     def __init__(
         self,
@@ -108,6 +125,7 @@ class ConnectSession(Pulls, requests.Session):
             raise ConfigurationError(f"{env.name}: no client id and secret to authenticate with")
         self.env = env
         self.base_url = env.url.rstrip("/")
+        self.origin = origin(self.base_url)
         self.allow_writes = env.allow_writes if allow_writes is None else bool(allow_writes)
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
@@ -116,10 +134,11 @@ class ConnectSession(Pulls, requests.Session):
         self.headers.update(
             {"Accept": "application/json", "User-Agent": f"connect-kit/{__version__}"}
         )
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=32, max_retries=0)
+        adapter = WatchedAdapter(pool_connections=2, pool_maxsize=32, max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", _RefuseHTTP())
         self._history: deque[dict[str, Any]] = deque(maxlen=history_size)
+        self._history_lock = threading.Lock()
         self.user_id = user_id  # set: tokens speak for this Connect user (Post-checkout)
         scope = USER_SCOPE if user_id else (env.scope or "")
         self.auth = ClientCredentials(
@@ -147,10 +166,13 @@ class ConnectSession(Pulls, requests.Session):
         )
 
     def __repr__(self) -> str:
-        kind = "embedded sandbox" if self.env.sandbox else "live"
-        writes = ", writes allowed" if self.allow_writes and self.env.name == "prod" else ""
+        served = "embedded sandbox" if self.env.sandbox else "live"
+        writes = ", writes allowed" if self.allow_writes and self.env.kind == "production" else ""
         user = f" as user {self.user_id}" if self.user_id else ""
-        return f"<ConnectSession {self.env.name} ({kind}) {self.base_url}{user}{writes}>"
+        return (
+            f"<ConnectSession {self.env.name} ({self.env.kind}, {served}) {self.base_url}"
+            f"{user}{writes}>"
+        )
 
     @property
     def token_info(self) -> dict[str, Any]:
@@ -159,10 +181,15 @@ class ConnectSession(Pulls, requests.Session):
 
     @property
     def history(self) -> pd.DataFrame:
-        """One row per HTTP call made (token calls included), oldest first."""
+        """One row per HTTP call made (token calls included), oldest first.
+
+        Safe to read while other threads are calling: the rows are copied under a lock.
+        """
         import pandas as pd
 
-        frame = pd.DataFrame(list(self._history), columns=HISTORY_COLUMNS)
+        with self._history_lock:
+            rows = list(self._history)
+        frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
         frame["time"] = pd.to_datetime(frame["time"], utc=True)
         frame["status"] = frame["status"].astype("Int64")
         frame["attempts"] = frame["attempts"].astype("Int64")
@@ -172,30 +199,19 @@ class ConnectSession(Pulls, requests.Session):
     # -- requests plumbing -----------------------------------------------------------------
 
     def _url(self, url: str) -> str:
-        if url.startswith("http://"):
+        if url[:7].lower() == "http://":
             raise ConfigurationError(f"{url!r}: plain http is refused; Connect is HTTPS only")
-        if url.startswith("https://"):
+        if url[:8].lower() == "https://":
             return url
         return self.base_url + ("" if url.startswith("/") else "/") + url
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         """As ``requests.Session.request``, with paths relative to the environment's server,
-        default timeouts, no redirects, and the prod guard."""
-        method = method.upper()
-        full = self._url(url)
-        op = _operation.get()
-        if op is None and full.startswith(self.base_url):
-            found = spec.match(method, full[len(self.base_url) :])
-            op = found[0] if found else None
-        self._guard(method, op)
+        default timeouts and no redirects. The checks happen in :meth:`send`."""
         kwargs.setdefault("timeout", self.timeout)
         kwargs["allow_redirects"] = False  # never followed: Connect does not redirect, and a
         # redirect answered by anything else is worth seeing, not following
-        token = _operation.set(op)
-        try:
-            return super().request(method, full, *args, **kwargs)
-        finally:
-            _operation.reset(token)
+        return super().request(method.upper(), self._url(url), *args, **kwargs)
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
         # requests lets REQUESTS_CA_BUNDLE override a session's own verify: keep ours.
@@ -204,49 +220,111 @@ class ConnectSession(Pulls, requests.Session):
             settings["verify"] = self.verify
         return settings
 
-    def _guard(self, method: str, op: Operation | None) -> None:
-        mutating = op.mutating if op is not None else method not in SAFE_METHODS
+    def _path(self, url: str) -> str:
+        return url[len(self.base_url) :].split("?", 1)[0] if url.startswith(self.base_url) else url
+
+    def operation_of(self, request: requests.PreparedRequest) -> Operation | None:
+        """The spec's operation that ``request`` calls (None for a path the spec lacks)."""
+        url = request.url or ""
+        if not url.startswith(self.base_url + "/"):
+            return None
+        found = spec.match(request.method or "GET", self._path(url))
+        return found[0] if found else None
+
+    def _check(self, request: requests.PreparedRequest, op: Operation | None) -> None:
+        """Everything that must hold before a token is fetched or a byte is sent."""
+        method, url = request.method or "GET", request.url or ""
+        if url[:7].lower() == "http://":
+            raise ConfigurationError(f"{url!r}: plain http is refused; Connect is HTTPS only")
+        if origin(url) != self.origin:
+            raise ConfigurationError(
+                f"{method} {origin(url)}: refused, the session for {self.env.name} sends only "
+                f"to its own server {self.origin} (its token belongs there). Use a path, or a "
+                f"session for that server."
+            )
+        found = redact.credential_params(urlsplit(url).query)
+        if found:
+            raise ConfigurationError(
+                f"{method} {self._path(url)}: credentials in the query string "
+                f"({', '.join(dict.fromkeys(found))}) are refused before sending: Connect "
+                "answers 403 and the credentials must then be rotated. Send them in the JSON body."
+            )
         if op is not None and op.area == "auth":
-            return
-        if mutating and self.env.name == "prod" and not self.allow_writes:
-            what = op.name if op else f"{method} request"
-            raise ProdWriteRefused(
-                f"{what} changes state and this session is on prod: refused before sending. "
-                "Pass allow_writes=True to connect(), or set INSTACART_PROD_ALLOW_WRITES=true."
+            return  # token calls change nothing of the partner's
+        mutating = op.mutating if op is not None else method not in SAFE_METHODS
+        if mutating:
+            what = op.name if op is not None else f"{method} {self._path(url)}"
+            check_write(
+                self.env.name,
+                self.base_url,
+                self.env.kind,
+                self.env.kind_reason,
+                self.allow_writes,
+                what,
             )
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        """Send with retries (per the policy), one token refresh on 401, and a history row."""
-        op = _operation.get()
-        path = (request.url or "")[len(self.base_url) :].split("?", 1)[0]
-        is_token_call = op is not None and op.area == "auth"
-        # safe to send twice: reads, token calls, and creates that can read back their record
-        idempotent = (
-            (request.method or "GET") in SAFE_METHODS
-            if op is None
-            else (not op.mutating or op.read_back is not None or is_token_call)
+    def _timeouts(self, timeout: Any, left: float) -> tuple[float, float]:
+        """The attempt's (connect, read) timeouts, neither longer than what is ``left``."""
+        if isinstance(timeout, tuple):
+            connect, read = timeout
+        else:
+            connect = read = timeout
+        left = max(left, 0.001)
+        return (
+            left if connect is None else min(float(connect), left),
+            left if read is None else min(float(read), left),
         )
-        started, attempt, refreshed = self.retry.clock(), 0, is_token_call
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Check, authenticate and send, with retries (per the policy) within the overall
+        deadline, a new token after a 401, and a history row.
+
+        A write is sent again only when it cannot change state twice: after a failure that
+        never reached the server (no connection, a 429), or when it is a create carrying the
+        caller's own id, which reads its record back if an earlier attempt was carried out.
+        """
+        op = self.operation_of(request)
+        self._check(request, op)
+        method, path = request.method or "GET", self._path(request.url or "")
+        is_token_call = op is not None and op.area == "auth"
+        mutating = _changes_state(op, method)
+        ident = writes.identity(op, request.body) if mutating else None
+        idempotent = not mutating or ident is not None  # safe to send twice
+        policy = self.retry
+        started = policy.clock()
+        attempt, refreshed = 0, False
+        doubt: str | None = None  # why an attempt of this write may have been carried out
+        timeout = kwargs.pop("timeout", self.timeout)
         while True:
             attempt += 1
+            token = None if is_token_call else self.auth.authorize(request)
+            left = policy.deadline - (policy.clock() - started)
+            kwargs["timeout"] = self._timeouts(timeout, left)
             try:
-                response = super().send(request, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                error = transport_error(exc, request.method or "", path)
+                with watch(left) as watched:
+                    response = super().send(request, **kwargs)
+            except requests.RequestException as exc:
+                cut = watched.fired and not isinstance(exc, requests.exceptions.ConnectTimeout)
+                error = transport_error(
+                    exc, method, path, deadline=policy.deadline if cut else None
+                )
+                if mutating and error.sent:
+                    doubt = (
+                        "cut off at the deadline" if cut else "the connection broke after sending"
+                    )
                 delay = None
-                if not isinstance(exc, requests.exceptions.SSLError):  # TLS won't mend itself
-                    delay = self.retry.next_delay(
+                if not (cut or isinstance(exc, requests.exceptions.SSLError)):
+                    delay = policy.next_delay(  # TLS won't mend itself; the deadline is spent
                         attempt,
-                        self.retry.clock() - started,
+                        policy.clock() - started,
                         sent=error.sent,
                         idempotent=idempotent,
                     )
-                log.debug("%s %s attempt %d: %s", request.method, path, attempt, error)
+                log.debug("%s %s attempt %d: %s", method, path, attempt, error)
                 if delay is None:
-                    self._record(request.method, path, op, None, started, attempt, "transport")
-                    raise error from None
-            except requests.RequestException:
-                raise
+                    self._record(method, path, op, None, started, attempt, "transport")
+                    self._remember(op, path, ident, doubt)
+                    raise _in_doubt(error, op, ident, doubt) from None
             except OSError as exc:
                 # requests checks the CA bundle path only when it sends
                 raise ConfigurationError(
@@ -254,28 +332,40 @@ class ConnectSession(Pulls, requests.Session):
                 ) from None
             else:
                 status = response.status_code
-                log.debug("%s %s attempt %d: %s", request.method, path, attempt, status)
-                if status == 401 and not refreshed and isinstance(self.auth, ClientCredentials):
-                    refreshed = True
-                    refused = request.headers.get("Authorization", "").removeprefix("Bearer ")
-                    token = self.auth.refresh(refused)
-                    request.headers["Authorization"] = f"Bearer {token.value}"
+                log.debug("%s %s attempt %d: %s", method, path, attempt, status)
+                if status == 401 and token is not None and not refreshed:
+                    refreshed = True  # once per wait: a token may expire again in a back-off
+                    response.close()
+                    self.auth.refresh(token.value)
                     continue
-                delay = self.retry.next_delay(
+                if mutating and status >= 500:
+                    doubt = f"answered {status}"
+                delay = policy.next_delay(
                     attempt,
-                    self.retry.clock() - started,
+                    policy.clock() - started,
                     status=status,
                     idempotent=idempotent,
                     retry_after=response.headers.get("Retry-After"),
                 )
                 if delay is None:
+                    if status < 400:
+                        doubt = None  # its outcome is known: carried out, once
                     response.attempts = attempt  # type: ignore[attr-defined]
-                    self._record(
-                        request.method, path, op, status, started, attempt, error_code(response)
-                    )
+                    response.doubt = doubt  # type: ignore[attr-defined]
+                    self._record(method, path, op, status, started, attempt, error_code(response))
+                    self._remember(op, path, ident, doubt)
                     return response
                 response.close()
-            self.retry.sleep(delay)
+            policy.sleep(delay)
+            refreshed = False
+
+    def _remember(
+        self, op: Operation | None, path: str, ident: str | None, doubt: str | None
+    ) -> None:
+        """A create carrying its own id whose outcome is unknown: sending it again reads it
+        back (see :mod:`connect_kit.writes`)."""
+        if doubt is not None and op is not None and ident is not None:
+            writes.IN_DOUBT.add((self.base_url, op.name, path, ident))
 
     def _record(
         self,
@@ -287,19 +377,19 @@ class ConnectSession(Pulls, requests.Session):
         attempts: int,
         error_code: Any,
     ) -> None:
-        self._history.append(
-            {
-                "time": datetime.now(UTC),
-                "env": self.env.name,
-                "method": method,
-                "path": path,
-                "operation": op.name if op else None,
-                "status": status,
-                "elapsed_ms": round((self.retry.clock() - started) * 1000, 1),
-                "attempts": attempts,
-                "error_code": None if error_code is None else str(error_code),
-            }
-        )
+        row = {
+            "time": datetime.now(UTC),
+            "env": self.env.name,
+            "method": method,
+            "path": path,
+            "operation": op.name if op else None,
+            "status": status,
+            "elapsed_ms": round((self.retry.clock() - started) * 1000, 1),
+            "attempts": attempts,
+            "error_code": None if error_code is None else str(error_code),
+        }
+        with self._history_lock:
+            self._history.append(row)
 
     # -- tokens ----------------------------------------------------------------------------
 
@@ -317,18 +407,7 @@ class ConnectSession(Pulls, requests.Session):
             if self.env.scope:
                 body["scope"] = self.env.scope
         op = spec.get("create_token")
-        token = _operation.set(op)
-        try:
-            response = super().request(
-                "POST",
-                self.base_url + op.path,
-                json=body,
-                timeout=self.timeout,
-                allow_redirects=False,
-                auth=_NoAuth(),
-            )
-        finally:
-            _operation.reset(token)
+        response = self.request("POST", op.path, json=body, auth=_NoAuth())
         if response.status_code != 200:
             raise self._error(op, response)
         data = response.json()
@@ -342,19 +421,8 @@ class ConnectSession(Pulls, requests.Session):
 
     def _revoke_token(self, token: Token) -> None:
         op = spec.get("revoke_token")
-        context = _operation.set(op)
-        try:
-            super().request(
-                "POST",
-                self.base_url + op.path,
-                json=self._token_body(token=token.value),
-                timeout=self.timeout,
-                auth=_NoAuth(),
-            )
-        except requests.RequestException:
-            pass  # the token expires by itself; closing must not fail for it
-        finally:
-            _operation.reset(context)
+        with suppress(ConnectError):  # the token expires by itself; closing must not fail
+            self.request("POST", op.path, json=self._token_body(token=token.value), auth=_NoAuth())
 
     def close(self) -> None:
         """Revoke the token (if no other session shares it) and close connections."""
@@ -371,27 +439,31 @@ class ConnectSession(Pulls, requests.Session):
         """Call an operation of the spec by name, checking its arguments before sending.
 
         Path and query parameters are given by name; body fields by name too, or all at once
-        as ``body=``. Raises :class:`~connect_kit.errors.InvalidRequestError` naming the field
-        when the spec can tell the call is wrong, and the typed API errors otherwise.
+        as ``body=`` (an operation whose body has a field called ``body``, such as
+        ``send_chat_message``, takes that field by name as well). Raises
+        :class:`~connect_kit.errors.InvalidRequestError` naming the field when the spec can
+        tell the call is wrong, and the typed API errors otherwise.
         """
         op = spec.get(operation)
+        if body is not None and not isinstance(body, Mapping) and _has_body_field(op):
+            params["body"], body = body, None  # the field called body, given by name
         path_params, query, payload = arguments.split(op, body, params)
-        if op.deprecated:
+        if op.deprecation is not None:
             replacement = f"use {op.replacement}" if op.replacement else "it has no replacement"
             _warn_once(
                 f"op:{op.name}", f"{op.name} is deprecated: {replacement}. {op.deprecation.note}"
             )
-        self._guard(op.method, op)
-        context = _operation.set(op)
-        try:
-            response = self.request(
-                op.method, op.url_path(**path_params), params=query or None, json=payload
+        for field_path, instead in spec.deprecated_fields_in(op.request, payload):
+            advice = f"use {instead}" if instead else "it has no replacement"
+            _warn_once(
+                f"request:{op.name}.{field_path}",
+                f"{op.name}: field {field_path} is deprecated: {advice}",
             )
-        finally:
-            _operation.reset(context)
+        path = op.url_path(**path_params)
+        response = self.request(op.method, path, params=query or None, json=payload)
         if response.status_code >= 400:
             error = self._error(op, response)
-            if self._already_exists(op, error, response):
+            if self._recoverable(op, error, response, path, payload):
                 return self._read_back(op, path_params, payload)
             raise error
         result = Result(
@@ -399,6 +471,17 @@ class ConnectSession(Pulls, requests.Session):
             response,
             RequestInfo.of(response.request, self.base_url, self.env.name),
         )
+        try:
+            result.json  # noqa: B018 (parsed once here, so that off-spec text is an error now)
+        except ValueError:
+            raise APIError(
+                f"{op.name} answered {response.status_code} with a body that is not JSON: "
+                + redact.scrub(response.text.strip()[:200], self.env.client_secret),
+                status=response.status_code,
+                method=op.method,
+                path=path,
+                request_id=response.headers.get("X-Request-Id"),
+            ) from None
         result.warnings.extend(self._deprecated_fields(op, result.json))
         if op.deprecated:
             result.warnings.insert(0, f"{op.name} is deprecated")
@@ -424,15 +507,28 @@ class ConnectSession(Pulls, requests.Session):
             self, operation, params_list, workers=workers, rate=rate, progress=progress
         )
 
-    def _already_exists(self, op: Operation, error: APIError, response: requests.Response) -> bool:
-        """A retried create that met 'already exists' for the caller's own id."""
-        return (
-            op.read_back is not None
-            and getattr(response, "attempts", 1) > 1
+    def _recoverable(
+        self,
+        op: Operation,
+        error: APIError,
+        response: requests.Response,
+        path: str,
+        payload: Any,
+    ) -> bool:
+        """A create carrying the caller's own id that met "already exists" because an earlier
+        attempt of it may have been carried out: in this call (a lost answer, a connection
+        broken after sending, a 5xx), or in an earlier call that ended in doubt. Anything else
+        is a genuine duplicate, and an error."""
+        ident = writes.identity(op, payload)
+        if not (
+            ident is not None
             and error.status == 400
             and error.key == op.identity
             and "already exists" in error.message
-        )
+        ):
+            return False
+        in_doubt = writes.IN_DOUBT.take((self.base_url, op.name, path, ident))
+        return getattr(response, "doubt", None) is not None or in_doubt
 
     def _read_back(self, op: Operation, path_params: dict[str, Any], payload: Any) -> Result:
         reader = spec.get(op.read_back or "")
@@ -441,25 +537,26 @@ class ConnectSession(Pulls, requests.Session):
         result = self.call(reader.name, **args)
         result.recovered = True
         result.warnings.append(
-            f"{op.name} was retried and met 'already exists': read back with {reader.name}"
+            f"{op.name} may have been carried out by an earlier attempt and met 'already "
+            f"exists': read back with {reader.name}"
         )
         return result
 
     def _deprecated_fields(self, op: Operation, data: Any) -> list[str]:
-        notes = []
-        for path, replacement in spec.deprecated_fields_in(op.response, data):
-            instead = f"use {replacement}" if replacement else "no replacement"
-            notes.append(
-                _warn_once(
-                    f"field:{op.response.__name__ if op.response else ''}.{path}",
-                    f"{op.name}: field {path} is deprecated: {instead}",
-                    stacklevel=5,
-                )
-            )
-        return notes
+        """Notes on the deprecated fields an answer carries: for ``Result.warnings`` (and
+        compare's drift), not a Python warning, as the caller did not ask for them."""
+        return [
+            f"{op.name}: field {path} is deprecated: "
+            + (f"use {replacement}" if replacement else "no replacement")
+            for path, replacement in spec.deprecated_fields_in(op.response, data)
+        ]
 
     def _error(self, op: Operation | None, response: requests.Response) -> APIError:
-        return api_error(op, response, self.base_url, self.env.client_secret)
+        """The typed error of an error answer; a write that may still have been carried out
+        (an earlier attempt, or this 5xx) says so, and how to recover."""
+        error = api_error(op, response, self.base_url, self.env.client_secret)
+        doubt = getattr(response, "doubt", None)
+        return _in_doubt(error, op, writes.identity(op, response.request.body), doubt)  # type: ignore[return-value]
 
     def check(self, response: requests.Response) -> requests.Response:
         """Raise the typed error for an error response (of a plain ``get``/``post``...);
@@ -468,6 +565,34 @@ class ConnectSession(Pulls, requests.Session):
             found = spec.match(response.request.method or "GET", response.request.path_url)
             raise self._error(found[0] if found else None, response)
         return response
+
+
+def _changes_state(op: Operation | None, method: str) -> bool:
+    """Whether a request changes state: as the spec says, else by its method. Token calls
+    change nothing of the partner's."""
+    if op is None:
+        return method not in SAFE_METHODS
+    return op.mutating and op.area != "auth"
+
+
+def _in_doubt(
+    error: ConnectError, op: Operation | None, ident: str | None, doubt: str | None
+) -> ConnectError:
+    """``error``, saying so (and how to recover) when the write it ended may have been
+    carried out."""
+    if doubt is None:
+        return error
+    error.may_have_been_processed = True
+    note = writes.recovery(op, ident, doubt)
+    error.args = (f"{error.args[0]}. {note}" if error.args else note, *error.args[1:])
+    if isinstance(error, APIError):
+        error.message = f"{error.message}. {note}"
+    return error
+
+
+def _has_body_field(op: Operation) -> bool:
+    """Whether the operation's body has a field called ``body`` (``send_chat_message``)."""
+    return op.request is not None and "body" in op.request.model_fields
 
 
 class _NoAuth(requests.auth.AuthBase):

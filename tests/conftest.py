@@ -53,6 +53,13 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
+@pytest.fixture
+def own_sandbox() -> Iterator[Sandbox]:
+    """A sandbox of the test's own, for tests that expire every token of an instance."""
+    with Sandbox(latency=False) as sb:
+        yield sb
+
+
 @pytest.fixture(autouse=True)
 def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
     yield

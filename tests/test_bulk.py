@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import _thread
+import asyncio
+import os
+import signal
 import threading
+import time
 
 import pytest
 from helpers import ADDRESS, delivery_order
+from hostile import Seen, hostile_server, json_of
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
 from test_session import session_for
 
 from connect_kit.retry import RetryPolicy
+from connect_kit.session import ConnectSession
 from connect_kit.spec import UnknownOperationError
 
 PLACES = [
@@ -102,3 +110,79 @@ def test_progress_bar_and_argument_checks(sandbox, capsys):
             dev.call_many("find_delivery_stores", PLACES, workers=0)
         with pytest.raises(ValueError, match="rate"):
             dev.call_many("find_delivery_stores", PLACES, rate=-1)
+
+
+# Every input accounted for, whatever happens -------------------------------------------
+
+ORDER = "/v2/fulfillment/users/{user_id}/orders/{order_id}"
+
+
+def _cut_short_for_odd_orders(seen: Seen) -> list[Route]:
+    async def order(request):
+        number = int(request.path_params["order_id"])
+        if number % 2 == 0:
+            return json_of({"id": str(number), "status": "brand_new"})
+
+        async def broken():
+            yield b'{"id": "'
+            raise RuntimeError("the connection breaks mid-body")  # uvicorn aborts it
+
+        return StreamingResponse(broken(), media_type="application/json")
+
+    return [Route(ORDER, order, methods=["GET"])]
+
+
+def test_a_body_cut_short_is_an_error_row_not_a_lost_row(tmp_path):
+    params = [{"user_id": "u", "order_id": str(n)} for n in range(10)]
+    with (
+        hostile_server(tmp_path, _cut_short_for_odd_orders(Seen())) as (env, _),
+        ConnectSession(env, retry=RetryPolicy(max_attempts=2, backoff=0.0)) as session,
+    ):
+        bulk = session.call_many("get_order", params, workers=4, progress=False)
+    assert bulk.done == 5 and len(bulk.failures) == 5  # every input is a result or an error
+    errors = bulk.errors
+    assert list(errors["index"]) == [1, 3, 5, 7, 9]
+    assert set(errors["error"]) == {"TransportError"}
+    assert all("cut short" in message for message in errors["message"])
+
+
+def test_ctrl_c_returns_at_once_without_waiting_for_calls_in_flight(tmp_path):
+    async def slow(request):
+        await asyncio.sleep(4)  # longer than the calls' deadline
+        return json_of({"stores": []})
+
+    routes = [Route("/v2/fulfillment/stores/delivery", slow, methods=["POST"])]
+    with hostile_server(tmp_path, routes) as (env, _):
+        session = ConnectSession(env, retry=RetryPolicy(deadline=3.0))
+        session.auth.token()
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))  # a real Ctrl-C
+        started = time.monotonic()
+        timer.start()
+        bulk = session.call_many("find_delivery_stores", PLACES * 4, workers=4, progress=False)
+        took = time.monotonic() - started
+        timer.cancel()
+    assert bulk.interrupted and took < 2.5  # the calls in flight would take 3 s (their deadline)
+    assert bulk.done == 0 and len(bulk.failures) == 12  # every input is an error row
+    messages = list(bulk.errors["message"])
+    assert sum("in flight" in m for m in messages) == 4
+    assert sum("before it was sent" in m for m in messages) == 8
+
+
+def test_history_can_be_read_while_a_pool_writes_it(sandbox):
+    with session_for(sandbox, history_size=100_000) as dev:
+        dev.auth.token()
+        assert len(dev.history) == 1  # warm: pandas' first frame imports more of pandas
+        pulled = []
+        pool = threading.Thread(
+            target=lambda: pulled.append(
+                dev.call_many("find_delivery_stores", PLACES * 100, workers=8, progress=False)
+            )
+        )
+        pool.start()
+        sizes = []
+        while pool.is_alive():  # read while eight threads write
+            sizes.append(len(dev.history))
+        pool.join()
+        assert len(dev.history) == 301  # the token call and every call
+    assert pulled[0].done == 300 and sizes == sorted(sizes)
+    assert any(1 < size < 301 for size in sizes)  # some reads happened mid-pull

@@ -36,7 +36,7 @@ def test_dotenv_is_found_from_the_working_directory_upwards(project):
         "dev-secret",
     )
     assert env.scope == "connect:fulfillment,connect:recommendations"
-    assert not env.sandbox and env.kind == "live"
+    assert not env.sandbox and env.kind == "production"  # an unknown server: the safe side
     assert "dev-secret" not in repr(env)
 
 

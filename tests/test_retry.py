@@ -57,7 +57,8 @@ def policy(**kw) -> RetryPolicy:
         ({"status": 503, "idempotent": False}, None),
         ({"status": 502}, 0.25),
         ({"status": 504}, 0.25),
-        ({"status": 500}, None),
+        ({"status": 500}, 0.25),  # a read's 500 is retried...
+        ({"status": 500, "idempotent": False}, None),  # ...a write's is not
         ({"status": 400}, None),
         ({"status": 401}, None),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import pytest
 import requests
@@ -10,6 +11,7 @@ from helpers import ADDRESS, PEANUT_BUTTER
 
 import connect_kit as ck
 from connect_kit.config import Environment
+from connect_kit.embedded import instance_environment
 from connect_kit.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -22,31 +24,14 @@ from connect_kit.errors import (
     TransportError,
 )
 from connect_kit.retry import RetryPolicy
-from connect_kit.sandbox import Sandbox
 from connect_kit.session import ConnectSession
 
 FIND = {"find_by": ADDRESS}
 
 
 def session_for(sandbox, env="dev", scope="connect:fulfillment", **options) -> ConnectSession:
-    client_id, secret = sandbox.credentials(env)
-    environment = Environment(
-        name=env,
-        url=sandbox.url(env),
-        client_id=client_id,
-        client_secret=secret,
-        scope=scope,
-        ca_bundle=sandbox.ca_file,
-        sandbox=True,
-    )
-    return ConnectSession(environment, **options)
-
-
-@pytest.fixture
-def own_sandbox():
-    """A sandbox of the test's own, for tests that expire every token of an instance."""
-    with Sandbox(latency=False) as sb:
-        yield sb
+    """A session on one instance of ``sandbox``, of that instance's kind."""
+    return ConnectSession(replace(instance_environment(sandbox, env), scope=scope), **options)
 
 
 def tokens_issued(sandbox, env="dev") -> int:
@@ -266,7 +251,8 @@ def test_status_has_a_row_per_environment(sandbox, monkeypatch, tmp_path):
     monkeypatch.setenv("INSTACART_BROKEN_CLIENT_SECRET", "secret-value")
     frame = ck.status().set_index("env")
     assert set(frame.index) == {"dev", "prod", "broken"}
-    assert frame.loc["dev", "kind"] == "sandbox" and bool(frame.loc["dev", "token"])
+    assert frame.loc["dev", "kind"] == "development" and bool(frame.loc["dev", "sandbox"])
+    assert bool(frame.loc["dev", "token"])
     assert frame.loc["dev", "latency_ms"] > 0
     assert not frame.loc["broken", "reachable"] and "TransportError" in frame.loc["broken", "error"]
     assert "secret-value" not in frame.to_string()

@@ -18,12 +18,6 @@ from connect_kit.sandbox import Sandbox
 FIND = {"find_by": ADDRESS}
 
 
-@pytest.fixture
-def own_sandbox():
-    with Sandbox(latency=False) as sb:
-        yield sb
-
-
 def recording(then=None, **policy) -> tuple[RetryPolicy, list[float]]:
     """A policy whose sleeps are recorded (and, optionally, do something instead of waiting)."""
     waits: list[float] = []

@@ -90,6 +90,7 @@ class Sandbox:
             self.instances[env] = instance
         self._thread = ServerThread(servers)
         self.running = False
+        _all.add(self)
 
     # lifecycle ---------------------------------------------------------------------------
 
@@ -285,6 +286,21 @@ def start(state_dir: str | Path | None = None, **options: Any) -> Sandbox:
             return _current
         _current = Sandbox(state_dir, **options).start()
         return _current
+
+
+_all: weakref.WeakSet[Sandbox] = weakref.WeakSet()  # every sandbox of this process
+
+
+def instance_at(url: str) -> str | None:
+    """``"dev"`` or ``"prod"`` when ``url`` is an instance of a sandbox running in this
+    process (the embedded one or any other), else ``None``."""
+    wanted = url.rstrip("/")
+    for sb in list(_all):
+        if sb.running:
+            for env, instance in sb.instances.items():
+                if instance.base_url == wanted:
+                    return env
+    return None
 
 
 def running() -> Sandbox | None:

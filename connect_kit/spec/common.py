@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import RequestModel, ResponseModel, StrictObject, deprecated_field, open_enum
 
@@ -254,6 +254,12 @@ class ErrorEnvelope(ResponseModel):
 
     error: ErrorDetail
     meta: dict[str, Any] = {}
+
+    @field_validator("meta", mode="before")
+    @classmethod
+    def _null_meta(cls, value: Any) -> Any:
+        """``"meta": null`` is read as no meta (answers with nothing to point at send it)."""
+        return {} if value is None else value
 
 
 ErrorDetail.model_rebuild()

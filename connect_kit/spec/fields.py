@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -37,6 +38,11 @@ def deprecated_fields(model: type[BaseModel], prefix: str = "") -> dict[str, str
     return found
 
 
+@cache
+def _deprecated(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    return tuple(deprecated_fields(model).items())
+
+
 def _present(data: Any, parts: list[str]) -> bool:
     if not parts:
         return True
@@ -57,6 +63,6 @@ def deprecated_fields_in(
     """The deprecated fields that a response actually carries, with their replacements."""
     if model is None:
         return
-    for path, replacement in deprecated_fields(model).items():
+    for path, replacement in _deprecated(model):
         if _present(data, path.split(".")):
             yield path, replacement

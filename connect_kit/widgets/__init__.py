@@ -6,7 +6,7 @@ No secret ever goes into a widget: secret fields name an environment variable in
 
 from __future__ import annotations
 
-from .composer import Composer, composer
 from .panel import ComparePanel, compare_panel
+from .request_form import Composer, composer
 
 __all__ = ["ComparePanel", "Composer", "compare_panel", "composer"]

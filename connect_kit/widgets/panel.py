@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import ipywidgets as w
 
-from ..compare import Comparison, compare
-from ..errors import ConnectError, InvalidRequestError
-from .composer import Composer, _describe, environment_options
+from ..comparison import Comparison, compare
+from ..embedded import kind_of
+from .request_form import Composer, environment_options
 
 
 class ComparePanel(Composer):
@@ -36,9 +34,10 @@ class ComparePanel(Composer):
         ]
 
     def _writes_to_prod(self) -> bool:
+        """A write where either environment is of the production kind."""
         other = getattr(self, "other", None)
-        envs = {self.env.value, other.value if other is not None else None}
-        return self.op.mutating and "prod" in envs
+        envs = [self.env.value, *([other.value] if other is not None else [])]
+        return self.op.mutating and any(kind_of(env) == "production" for env in envs)
 
     def _guard(self) -> None:
         """A state-changing operation writes in both environments: confirm it first."""
@@ -47,9 +46,14 @@ class ComparePanel(Composer):
         self.confirm.layout.display = None if risky else "none"
         self.send.disabled = risky and not self.confirm.value
 
-    def submit(self) -> Any:
-        """What the Compare button does; returns the Comparison (None after an error)."""
-        self.message.value = ""
+    def submit(self) -> Comparison | None:  # type: ignore[override]
+        """What the Compare button does; returns the Comparison (None after an error).
+
+        It never raises: every failure becomes a message in the form.
+        """
+        return self._safely(self._send_comparison)
+
+    def _send_comparison(self) -> Comparison | None:
         if self.env.value == self.other.value:
             self._fail("Pick two different environments.")
             return None
@@ -57,21 +61,14 @@ class ComparePanel(Composer):
         if params is None:
             self._fail("Some fields need attention.")
             return None
-        try:
-            result = compare(
-                self.op.name,
-                (self.env.value, self.other.value),
-                allow_writes=self.op.mutating and self.confirm.value,
-                **params,
-            )
-        except InvalidRequestError as error:
-            self._field_errors(error)
-            return None
-        except ConnectError as error:
-            self._fail(_describe(error))
-            return None
+        result = compare(
+            self.op.name,
+            (self.env.value, self.other.value),
+            allow_writes=self.op.mutating and self.confirm.value,
+            **params,
+        )
         self.comparison = result
-        self.view.value = result._repr_html_()
+        self.view.value = self._scrub(result._repr_html_())  # redacted by the Comparison
         return result
 
 

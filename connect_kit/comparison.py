@@ -13,13 +13,14 @@ In a notebook it shows itself as a summary, then the differences highlighted.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from . import spec
+from . import redact, spec
 from .columns import Leaf, Nested, Node, schema
 from .diff import MISSING, Difference, diff, matches
 from .errors import ConnectError, WriteRefused
@@ -80,7 +81,8 @@ class Comparison:
     Attributes:
         operation: the operation compared.
         a, b: the two sides (environment, answer or error, latencies).
-        differences: what differs, volatile and noisy fields left out.
+        differences: what differs, volatile and noisy fields left out; the values of secret
+            fields (tokens, codes, secrets, also inside a subtree) show as ``[redacted]``.
         ignored: the glob patterns that were left out.
         drift_items: how each side departs from the spec.
         writes: True when the operation changes state: two real writes were made.
@@ -95,6 +97,10 @@ class Comparison:
     drift_items: list[dict[str, Any]] = field(default_factory=list)
     writes: bool = False
     notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # every rendering (diff, HTML, repr of a difference) shows secrets as [redacted]
+        self.differences = [_redacted(d) for d in self.differences]
 
     @property
     def verdict(self) -> str:
@@ -190,13 +196,30 @@ class Comparison:
         )
 
     def _repr_html_(self) -> str:
-        from .compare_html import render
+        from .comparison_html import render
 
         return render(self)
 
 
 def _shown(value: Any) -> Any:
     return None if value is MISSING else value
+
+
+def _redacted(difference: Difference) -> Difference:
+    """``difference`` with its secrets hidden, the difference itself kept: a secret field's
+    value (the last field of the path names it) becomes ``[redacted]`` on both sides, and so
+    do the secret fields inside a subtree (a record only one side has)."""
+    name = re.sub(r"\[[^\]]*\]", "", difference.pattern).rsplit(".", 1)[-1]
+    secret = name in redact.secret_fields()
+    return replace(difference, a=_hidden(difference.a, secret), b=_hidden(difference.b, secret))
+
+
+def _hidden(value: Any, secret: bool) -> Any:
+    if value is MISSING or value is None:
+        return value
+    if secret:
+        return redact.REDACTED
+    return redact.body(value) if isinstance(value, dict | list) else value
 
 
 # Drift ----------------------------------------------------------------------------------
@@ -356,7 +379,7 @@ def _assemble(
 
 
 def _call(session: ConnectSession, op: Operation, params: dict[str, Any], repeat: int) -> Side:
-    side = Side(session.env.name, session.env.kind)
+    side = Side(session.env.name, "sandbox" if session.env.sandbox else "live")
     for _ in range(repeat):
         try:
             result = session.call(op.name, **params)

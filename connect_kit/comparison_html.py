@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .diff import MISSING
 
 if TYPE_CHECKING:
-    from .compare import Comparison, Side
+    from .comparison import Comparison, Side
 
 MAX_ROWS = 200
 COLORS = {

@@ -1,4 +1,4 @@
-"""``connect_kit.status()``: every configured environment at a glance."""
+"""Whether each environment can be reached: ``connect_kit.status()``, all at a glance."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def status(dotenv_path: str | None = None) -> pd.DataFrame:
-    """One row per environment: server, sandbox or live, reachable, token obtained, latency.
+    """One row per environment: server, kind (development or production), whether the
+    embedded sandbox serves it, reachable, token obtained, latency.
 
     Nothing is raised for an environment that fails: the row says what went wrong.
     """
@@ -26,6 +27,7 @@ def status(dotenv_path: str | None = None) -> pd.DataFrame:
             "env": name,
             "server": None,
             "kind": None,
+            "sandbox": None,
             "reachable": False,
             "token": False,
             "latency_ms": None,
@@ -33,7 +35,7 @@ def status(dotenv_path: str | None = None) -> pd.DataFrame:
         }
         try:
             env = embedded.resolve(config.from_settings(name, raw))
-            row.update(server=env.url, kind=env.kind)
+            row.update(server=env.url, kind=env.kind, sandbox=env.sandbox)
             with ConnectSession(env) as session:
                 started = time.perf_counter()
                 token = session._fetch_token()  # a fresh one: this measures the round trip

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ipywidgets as w
 
-from .. import config, spec
+from .. import config, redact, spec
+from ..embedded import kind_of
 from ..errors import ConnectError, InvalidRequestError
+from ..frames import to_frame
 from ..result import Result
 from ..session import ConnectSession, connect
 from .fields import MISSING, Field, make_field
 
+T = TypeVar("T")
 TABS = ("Table", "JSON", "Headers", "Code", "History")
 LANGUAGES = ("curl", "python", "java", "go")
 
@@ -84,7 +88,9 @@ class Composer(w.VBox):
         )
         self.form = w.VBox()
         self.confirm = w.Checkbox(
-            value=False, indent=False, description="I mean it: this changes state on prod"
+            value=False,
+            indent=False,
+            description="I mean it: this changes state on a production server",
         )
         self.send = w.Button(description="Send", button_style="primary", icon="paper-plane")
         self.message = w.HTML()
@@ -144,10 +150,11 @@ class Composer(w.VBox):
         self._guard()
 
     def _writes_to_prod(self) -> bool:
-        return self.op.mutating and self.env.value == "prod"
+        """A write to an environment of the production kind (whatever its name)."""
+        return self.op.mutating and kind_of(self.env.value) == "production"
 
     def _guard(self) -> None:
-        """Send stays disabled for a write to prod until the confirmation is ticked."""
+        """Send stays disabled for a write to production until the confirmation is ticked."""
         risky = self._writes_to_prod()
         self.confirm.layout.display = None if risky else "none"
         self.send.disabled = risky and not self.confirm.value
@@ -185,8 +192,26 @@ class Composer(w.VBox):
         return params if ok else None
 
     def submit(self) -> Result | None:
-        """What the Send button does; returns the result (None after an error)."""
+        """What the Send button does; returns the result (None after an error).
+
+        It never raises: every failure, foreseen or not, becomes a message in the form.
+        """
+        return self._safely(self._send_request)
+
+    def _safely(self, action: Callable[[], T]) -> T | None:
+        """``action()``, with any failure shown in the form instead of raised."""
         self.message.value = ""
+        try:
+            return action()
+        except InvalidRequestError as error:
+            self._field_errors(error)
+        except ConnectError as error:
+            self._fail(_describe(error))
+        except Exception as error:  # a button's callback must not raise: say what happened
+            self._fail(f"Unexpected {_describe(error)}")
+        return None
+
+    def _send_request(self) -> Result | None:
         params = self.params()
         if params is None:
             self._fail("Some fields need attention.")
@@ -194,14 +219,7 @@ class Composer(w.VBox):
         if self.op.area == "post_checkout" and not self.as_user.value.strip():
             self._fail("Post-checkout calls speak for one user: fill in 'as user'.")
             return None
-        try:
-            result = self.session().call(self.op.name, **params)
-        except InvalidRequestError as error:
-            self._field_errors(error)
-            return None
-        except ConnectError as error:
-            self._fail(_describe(error))
-            return None
+        result = self.session().call(self.op.name, **params)
         self.result = result
         self._show(result)
         return result
@@ -213,7 +231,7 @@ class Composer(w.VBox):
             top = (item.key or "").split(".")[0].split("[")[0]
             if top in by_name:
                 by_name[top].show_error(
-                    f"{item.key}: {item.message}" if item.key != top else item.message
+                    self._scrub(f"{item.key}: {item.message}" if item.key != top else item.message)
                 )
             else:
                 loose.append(str(item))
@@ -222,31 +240,49 @@ class Composer(w.VBox):
         self._fail(text)
 
     def _fail(self, text: str) -> None:
-        self.message.value = f'<div style="color:#cf222e">{html.escape(text)}</div>'
+        self.message.value = f'<div style="color:#cf222e">{html.escape(self._scrub(text))}</div>'
+
+    def _secrets(self) -> list[str]:
+        """The client secrets and tokens of the sessions this form has used."""
+        found: list[str | None] = []
+        for session in (*self.sessions.values(), *self.user_sessions.values()):
+            token = session.auth.current
+            found += [session.env.client_secret, token.value if token else None]
+        return [secret for secret in found if secret]
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without any secret of the form's sessions (a last line of defence: every
+        rendering is redacted before it gets here)."""
+        return redact.scrub(text, *self._secrets())
 
     def _show(self, result: Result) -> None:
-        from .. import redact
-
+        """Every tab from the result, each rendering redacted."""
         ms = result.elapsed.total_seconds() * 1000
         self.message.value = (
             f'<div style="color:#1a7f37">{result.status_code} in {ms:.0f} ms — '
             f"{len(result.records)} record(s)</div>"
         )
-        self.outputs["Table"].value = result.frame.to_html(max_rows=200, border=0)
-        self.outputs["JSON"].value = _pre(json.dumps(result.json, indent=2, ensure_ascii=False))
+        shown = redact.body(result.json)  # the table too is made from the redacted JSON
         headers = {
-            "request": result.request.headers,
+            "request": result.request.headers,  # redacted when the request was recorded
             "response": redact.headers(dict(result.response.headers)),
         }
-        self.outputs["Headers"].value = _pre(json.dumps(headers, indent=2))
-        self.outputs["Code"].value = _code(result)
-        self.outputs["History"].value = self.session().history.tail(50).to_html(border=0)
+        tabs = {
+            "Table": to_frame(result.operation, shown).to_html(max_rows=200, border=0),
+            "JSON": _pre(json.dumps(shown, indent=2, ensure_ascii=False)),
+            "Headers": _pre(json.dumps(headers, indent=2)),
+            "Code": _code(result),
+            "History": self.session().history.tail(50).to_html(border=0),
+        }
+        for name, text in tabs.items():
+            self.outputs[name].value = self._scrub(text)
 
 
-def _describe(error: ConnectError) -> str:
+def _describe(error: BaseException) -> str:
     status = getattr(error, "status", None)
     head = f"{type(error).__name__}" + (f" {status}" if status else "")
-    return f"{head}: {getattr(error, 'message', None) or error}"
+    text = getattr(error, "message", None) or str(error) or "no details"
+    return f"{head}: {text}"
 
 
 def _code(result: Result) -> str:

@@ -1,0 +1,108 @@
+"""What kind of server an environment is, and whether a write may go there: the one rule.
+
+Every environment is ``development`` or ``production``. The kind follows where requests go:
+
+1. Instacart's production host (``connect.instacart.com``, and ``*.instacart.com``) and the
+   sandbox's prod instance are production whatever the environment is called; declaring
+   such a server development is an error.
+2. A kind declared with ``INSTACART_<ENV>_KIND`` is taken as it is.
+3. The sandbox's dev instance and Instacart's development domain (``*.instacart.tools``) are
+   development.
+4. Names ``prod``, ``production`` and ``live`` are production.
+5. Anything else is unknown, and unknown is production: the safe side.
+
+>>> environment_kind("staging", "https://connect.dev.instacart.tools", None)
+('development', "Instacart's development domain")
+>>> environment_kind("dev", "https://api.example.com", None)[0]
+'production'
+
+A state-changing request to a production environment is refused by :func:`check_write`
+unless the environment opts in (``allow_writes=True``, or ``INSTACART_<ENV>_ALLOW_WRITES``).
+The session calls it where requests are sent, before a token is fetched or a byte leaves.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError, ProdWriteRefused
+
+Kind = Literal["development", "production"]
+KINDS: tuple[Kind, ...] = ("development", "production")
+PRODUCTION_DOMAIN = "instacart.com"  # connect.instacart.com and partner hosts under it
+DEVELOPMENT_DOMAIN = "instacart.tools"  # connect.dev.instacart.tools
+PRODUCTION_NAMES = frozenset({"prod", "production", "live"})
+
+
+def _under(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+def environment_kind(
+    name: str, url: str, declared: str | None, sandbox_instance: str | None = None
+) -> tuple[Kind, str]:
+    """The kind of environment ``name`` at ``url``, and why (for messages).
+
+    Args:
+        name: the environment's name.
+        url: its server.
+        declared: the value of ``INSTACART_<NAME>_KIND``, if set.
+        sandbox_instance: ``"dev"`` or ``"prod"`` when the server is an embedded sandbox
+            instance.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    variable = f"INSTACART_{name.upper()}_KIND"
+    value = (declared or "").strip().lower() or None
+    if value is not None and value not in KINDS:
+        raise ConfigurationError(f"{variable}={declared!r}: expected development or production")
+    production_host = _under(host, PRODUCTION_DOMAIN)
+    if production_host or sandbox_instance == "prod":
+        if value == "development":
+            what = (
+                f"{host} is Instacart's production host"
+                if production_host
+                else (f"{url} is the sandbox's prod instance")
+            )
+            raise ConfigurationError(
+                f"{variable}=development, but {what}: a production server cannot be declared "
+                f"development. Remove {variable}."
+            )
+        return "production", (
+            "Instacart's production host" if production_host else "the sandbox's prod instance"
+        )
+    if value is not None:
+        return value, f"declared by {variable}"  # type: ignore[return-value]
+    if sandbox_instance == "dev":
+        return "development", "the sandbox's dev instance"
+    if _under(host, DEVELOPMENT_DOMAIN):
+        return "development", "Instacart's development domain"
+    if name.lower() in PRODUCTION_NAMES:
+        return "production", f"named {name!r}"
+    return "production", "an unknown server, taken as production to be safe"
+
+
+def check_write(
+    env_name: str,
+    url: str,
+    kind: str,
+    reason: str,
+    allow_writes: bool,
+    what: str,
+) -> None:
+    """Refuse ``what`` (a state-changing request) on a production environment that has not
+    opted in, naming the environment, its host, its kind and the setting that opens it."""
+    if kind != "production" or allow_writes:
+        return
+    upper = env_name.upper()
+    host = urlsplit(url).netloc
+    declare = (
+        f" If {host} is a development server, declare it: INSTACART_{upper}_KIND=development."
+        if reason.startswith("an unknown server") or reason.startswith("named")
+        else ""
+    )
+    raise ProdWriteRefused(
+        f"{what} changes state, and {env_name} ({host}) is a production environment "
+        f"({reason}): refused before sending. To allow writes, pass allow_writes=True to "
+        f"connect() or set INSTACART_{upper}_ALLOW_WRITES=true.{declare}"
+    )
