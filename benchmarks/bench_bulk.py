@@ -20,10 +20,10 @@ import time
 import warnings
 from typing import Any
 
-from connect_kit.embedded import instance_environment
+from connect_kit.client import instance_environment
+from connect_kit.client._session import ConnectSession
 from connect_kit.errors import DeprecatedWarning
 from connect_kit.sandbox import Sandbox, seed
-from connect_kit.session import ConnectSession
 
 ORDERS = 500
 WORKERS = 8

@@ -1,6 +1,6 @@
-"""Comparing two find-stores responses of 50,000 stores: connect_kit.diff against DeepDiff.
+"""Comparing two find-stores responses of 50,000 stores: connect_kit.data._diff against DeepDiff.
 
-What it measures: the time ``connect_kit.diff.diff(a, b, Stores)`` takes to find where two
+What it measures: the time ``connect_kit.data._diff.diff(a, b, Stores)`` takes to find where two
 ``find_delivery_stores`` responses differ (``{"stores": [...]}``, 50,000 stores each: name,
 ``location_code``, nested ``flags``), against ``deepdiff.DeepDiff`` on the same pair, in the
 same process. ``b`` is ``a`` with designed differences, as dev and prod differ: 300 flipped
@@ -50,7 +50,7 @@ import orjson
 from deepdiff import DeepDiff
 
 from connect_kit import spec
-from connect_kit.diff import diff
+from connect_kit.data._diff import diff
 
 TARGET = 10.0
 MODEL = spec.get("find_delivery_stores").response

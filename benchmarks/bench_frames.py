@@ -1,9 +1,9 @@
-"""DataFrames of 100,000 orders: connect_kit.frames against pandas.json_normalize.
+"""DataFrames of 100,000 orders: connect_kit.data._frames against pandas.json_normalize.
 
 What it measures: the time to turn 100,000 order records (as the sandbox renders them: nested
 ``fulfillment_details``, an ``items`` list, ``is_express`` beside ``is_instacartplus``, ISO
 timestamps with offsets, ``metadata`` on some) into a DataFrame, with
-``connect_kit.frames.to_frame`` (the ``list_orders`` operation) and with
+``connect_kit.data._frames.to_frame`` (the ``list_orders`` operation) and with
 ``pandas.json_normalize`` on the same records, measured in the same run. Both are run a few
 times, in turns, and the medians are compared. A second line does the same for the orders'
 items: ``frames.nested_frame(..., "items")`` against
@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from connect_kit import spec
-from connect_kit.frames import nested_frame, to_frame
+from connect_kit.data._frames import nested_frame, to_frame
 from connect_kit.spec.common import ORDER_STATUSES
 
 TARGET = 1.0

@@ -1,6 +1,18 @@
 """connect-kit: explore the Instacart Connect APIs from a notebook.
 
-Names are loaded on first use, so ``import connect_kit`` stays light.
+The front door: :func:`connect`, and every public name, loaded on first use so that
+``import connect_kit`` stays light (no pandas, requests or ipywidgets until they are needed).
+
+The parts behind it::
+
+    spec/       every operation, described once, and the one reader of its fields
+    client/     environments, tokens, retries, the session, results, bulk and ready-made pulls
+    data/       DataFrames from the spec, differences, drift, comparisons
+    widgets/    forms built from the spec (ipywidgets)
+    snippets    the same request as cURL, Python, Java and Go
+    callbacks/  a local receiver of Connect's event callbacks
+    serve/      local HTTPS serving, shared by the sandbox and the receiver
+    sandbox/    the simulator
 """
 
 from __future__ import annotations
@@ -8,26 +20,25 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> "module:attribute" (or "module" for a submodule)
 _LAZY = {
-    "ConnectSession": "connect_kit.session:ConnectSession",
-    "Result": "connect_kit.result:Result",
-    "RetryPolicy": "connect_kit.retry:RetryPolicy",
+    "ConnectSession": "connect_kit.client:ConnectSession",
+    "Result": "connect_kit.client:Result",
+    "RetryPolicy": "connect_kit.client:RetryPolicy",
     "callbacks": "connect_kit.callbacks",
-    "compare": "connect_kit.comparison:compare",
+    "compare": "connect_kit.data:compare",
     "compare_panel": "connect_kit.widgets:compare_panel",
+    "compare_results": "connect_kit.data:compare_results",
     "composer": "connect_kit.widgets:composer",
-    "compare_results": "connect_kit.comparison:compare_results",
-    "connect": "connect_kit.session:connect",
-    "drive": "connect_kit.order_driver:drive",
+    "drive": "connect_kit.client:drive",
     "errors": "connect_kit.errors",
     "operations": "connect_kit.spec:operations",
     "snippet": "connect_kit.snippets:snippet",
     "sandbox": "connect_kit.sandbox",
     "spec": "connect_kit.spec",
-    "status": "connect_kit.reachability:status",
+    "status": "connect_kit.client:status",
 }
 
 __all__ = [
@@ -52,15 +63,32 @@ __all__ = [
 
 if TYPE_CHECKING:
     from . import callbacks, errors, sandbox, spec
-    from .comparison import compare, compare_results
-    from .order_driver import drive
-    from .reachability import status
-    from .result import Result
-    from .retry import RetryPolicy
-    from .session import ConnectSession, connect
+    from .client import ConnectSession, Result, RetryPolicy, drive, status
+    from .data import compare, compare_results
     from .snippets import snippet
     from .spec import operations
     from .widgets import compare_panel, composer
+
+
+def connect(
+    env: str = "dev",
+    *,
+    allow_writes: bool | None = None,
+    dotenv_path: str | None = None,
+    **options: Any,
+) -> ConnectSession:
+    """An authenticated session for environment ``env`` (``"dev"``, ``"prod"``, or another
+    declared in ``.env``).
+
+    Settings come from ``.env`` (found from the working directory upwards) and the process
+    environment, which wins. Without credentials, ``dev`` and ``prod`` use the embedded
+    sandbox (announced once). ``allow_writes`` lets state-changing calls reach a production
+    environment. Other options go to :class:`ConnectSession` (``retry``, ``timeout``,
+    ``history_size``).
+    """
+    from .client import ConnectSession, resolve
+
+    return ConnectSession(resolve(env, dotenv_path), allow_writes=allow_writes, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import __version__
+from ._version import __version__
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -135,10 +135,10 @@ def _fields(op: Any, pairs: Sequence[str]) -> dict[str, Any]:
 def _call(args: argparse.Namespace, extra: Sequence[str]) -> int:
     """``connect-kit call``: every output (the table, ``--raw``, ``-o`` files, errors) is
     redacted; no flag shows a secret."""
-    from . import redact, spec
+    from . import _redact as redact
+    from . import connect, spec
+    from .data._frames import to_frame
     from .errors import ConnectError
-    from .frames import to_frame
-    from .session import connect
 
     fields: dict[str, Any] = {}
     try:

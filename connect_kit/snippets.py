@@ -8,7 +8,7 @@
 Each program makes the same call (server URL as it was called, method, path, query string, the
 JSON body pretty-printed) and prints ``HTTP status: <code>`` and the response body.
 
-Secrets never appear in a snippet: the input is redacted by :mod:`connect_kit.redact` first, and
+Secrets never appear in a snippet: the input is redacted by :mod:`connect_kit._redact` first, and
 the program reads each secret from an environment variable at run time:
 
 - the access token from ``INSTACART_TOKEN`` (sent as ``Authorization: Bearer ...``; left out for
@@ -32,8 +32,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import redact, spec
-from .result import RequestInfo, Result
+from . import _redact as redact
+from . import spec
+from .client._result import RequestInfo, Result
 
 __all__ = ["LANGUAGES", "Snippet", "snippet"]
 
@@ -108,7 +109,7 @@ def snippet(source: Result | RequestInfo | requests.PreparedRequest, lang: str) 
     """The request behind ``source`` as a runnable program in ``lang``.
 
     Args:
-        source: a :class:`~connect_kit.result.Result`, its ``.request``, or a
+        source: a :class:`~connect_kit.client._result.Result`, its ``.request``, or a
             ``requests.PreparedRequest`` (redacted here before anything else reads it).
         lang: ``"curl"``, ``"python"`` (requests), ``"java"`` (java.net.http, run with
             ``java Main.java``) or ``"go"`` (net/http, run with ``go run main.go``).

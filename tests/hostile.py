@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from connect_kit.config import Environment
+from connect_kit.client._config import Environment
 from connect_kit.serve.server import ServerThread, bind, make_server
 from connect_kit.serve.tls import make_certificates
 

@@ -16,8 +16,8 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 from test_session import session_for
 
-from connect_kit.retry import RetryPolicy
-from connect_kit.session import ConnectSession
+from connect_kit.client._retry import RetryPolicy
+from connect_kit.client._session import ConnectSession
 from connect_kit.spec import UnknownOperationError
 
 PLACES = [

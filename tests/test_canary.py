@@ -21,9 +21,10 @@ import pytest
 import requests
 
 import connect_kit as ck
-from connect_kit import cli, redact
-from connect_kit.embedded import instance_environment
-from connect_kit.session import ConnectSession
+from connect_kit import _redact as redact
+from connect_kit import cli
+from connect_kit.client import instance_environment
+from connect_kit.client._session import ConnectSession
 
 AUTHORIZE = {"redirect_uri": "https://example.com/callback", "scope": "account_linking"}
 

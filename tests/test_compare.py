@@ -7,9 +7,9 @@ from helpers import ADDRESS, PEANUT_BUTTER, cart, delivery_order, new_user
 from test_session import session_for
 
 import connect_kit as ck
-from connect_kit.config import Environment
+from connect_kit.client._config import Environment
+from connect_kit.client._session import ConnectSession
 from connect_kit.errors import WriteRefused
-from connect_kit.session import ConnectSession
 
 FIND = {"find_by": ADDRESS}
 

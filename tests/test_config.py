@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import connect_kit as ck
-from connect_kit import config
+from connect_kit.client import _config as config
 from connect_kit.errors import ConfigurationError
 
 
@@ -112,7 +112,7 @@ def test_allow_writes_from_the_settings(project):
 
 
 def test_without_credentials_the_sandbox_serves_and_says_so_once(project, capfd):
-    from connect_kit import embedded
+    from connect_kit.client import _embedded as embedded
 
     embedded._announced.discard("dev")
     project("")

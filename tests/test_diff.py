@@ -11,7 +11,7 @@ import pytest
 from deepdiff import DeepDiff
 
 from connect_kit import spec
-from connect_kit.diff import (
+from connect_kit.data._diff import (
     IDENTIFIERS,
     KINDS,
     MISSING,

@@ -19,7 +19,9 @@ import pytest
 
 import connect_kit as ck
 from connect_kit import spec
-from connect_kit.config import Environment
+from connect_kit.client._config import Environment
+from connect_kit.client._retry import RetryPolicy
+from connect_kit.client._session import ConnectSession
 from connect_kit.errors import (
     APIError,
     AuthenticationError,
@@ -29,8 +31,6 @@ from connect_kit.errors import (
     RateLimitError,
     ServerError,
 )
-from connect_kit.retry import RetryPolicy
-from connect_kit.session import ConnectSession
 
 CLIENT_SECRET = "hostile-client-secret-3f9a"
 ECHOED_TOKEN = "echoed-token-that-is-secret-7c1d"

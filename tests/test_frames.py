@@ -2,7 +2,7 @@
 
 The first part calls every operation of the spec through a real session and checks its frame
 against the spec: every leaf field is a column with the dtype its annotation asks for. The
-expected dtypes are derived here, independently of ``connect_kit.frames``. The last part feeds
+expected dtypes are derived here, independently of ``connect_kit.data._frames``. The last part feeds
 ``to_frame`` hand-made records for the edge cases that the sandbox never serves.
 """
 
@@ -40,11 +40,12 @@ from helpers import (
 from pydantic import BaseModel
 from test_session import session_for
 
-from connect_kit import frames, spec
+from connect_kit import spec
+from connect_kit._redact import REDACTED
+from connect_kit.client._result import Result
+from connect_kit.client._session import ConnectSession
+from connect_kit.data import _frames as frames
 from connect_kit.errors import ConnectWarning, DeprecatedWarning
-from connect_kit.redact import REDACTED
-from connect_kit.result import Result
-from connect_kit.session import ConnectSession
 from connect_kit.spec.common import ORDER_STATUSES, OrderItemResponse
 
 SB = "/v2/fulfillment_sandbox"

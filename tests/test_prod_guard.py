@@ -11,12 +11,12 @@ from helpers import ADDRESS
 from test_session import session_for
 
 import connect_kit as ck
-from connect_kit import config
 from connect_kit.cli import main
-from connect_kit.embedded import instance_environment
+from connect_kit.client import _config as config
+from connect_kit.client import instance_environment
+from connect_kit.client._guard import environment_kind
+from connect_kit.client._session import ConnectSession
 from connect_kit.errors import ConfigurationError, ProdWriteRefused
-from connect_kit.guard import environment_kind
-from connect_kit.session import ConnectSession
 
 USERS = "/v2/fulfillment/users"
 

@@ -82,7 +82,7 @@ def test_the_compare_function_survives_the_composer_in_a_fresh_interpreter(tmp_p
         "assert callable(ck.compare), ck.compare\n"
         "assert callable(ck.status), ck.status\n"
         "assert callable(ck.drive), ck.drive\n"
-        "import connect_kit.comparison, connect_kit.reachability, connect_kit.order_driver\n"
+        "import connect_kit.data._compare, connect_kit.client._status, connect_kit.client._drive\n"
         "assert callable(ck.compare) and callable(ck.status) and callable(ck.drive)\n"
         "print('ok')\n"
     )

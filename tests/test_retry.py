@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from connect_kit.retry import RetryPolicy, parse_retry_after
+from connect_kit.client._retry import RetryPolicy, parse_retry_after
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

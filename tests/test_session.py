@@ -10,8 +10,10 @@ import requests
 from helpers import ADDRESS, PEANUT_BUTTER
 
 import connect_kit as ck
-from connect_kit.config import Environment
-from connect_kit.embedded import instance_environment
+from connect_kit.client import instance_environment
+from connect_kit.client._config import Environment
+from connect_kit.client._retry import RetryPolicy
+from connect_kit.client._session import ConnectSession
 from connect_kit.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -23,8 +25,6 @@ from connect_kit.errors import (
     ServerError,
     TransportError,
 )
-from connect_kit.retry import RetryPolicy
-from connect_kit.session import ConnectSession
 
 FIND = {"find_by": ADDRESS}
 
@@ -194,7 +194,7 @@ def test_the_multi_error_envelope_keeps_every_field_error(sandbox):
 
 
 def test_deprecated_operations_and_fields_warn_once_naming_the_replacement(sandbox, unique):
-    from connect_kit import session as module
+    from connect_kit.client import _session as module
 
     module._warned.clear()
     with session_for(sandbox) as dev:

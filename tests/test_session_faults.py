@@ -11,8 +11,8 @@ import pytest
 from helpers import ADDRESS, PEANUT_BUTTER, cart, hold, new_user
 from test_session import session_for
 
+from connect_kit.client._retry import RetryPolicy
 from connect_kit.errors import RateLimitError, ServerError, TransportError
-from connect_kit.retry import RetryPolicy
 from connect_kit.sandbox import Sandbox
 
 FIND = {"find_by": ADDRESS}

@@ -26,10 +26,10 @@ from test_frames import a_dispatch_order, a_linked_user
 from test_session import session_for
 from tools import need
 
-from connect_kit.redact import REDACTED
-from connect_kit.result import RequestInfo, Result
+from connect_kit._redact import REDACTED
+from connect_kit.client._result import RequestInfo, Result
+from connect_kit.client._session import ConnectSession
 from connect_kit.sandbox import Sandbox
-from connect_kit.session import ConnectSession
 from connect_kit.snippets import LANGUAGES, Snippet, snippet
 
 # the sandbox serves deprecated fields on purpose; the session warns about them

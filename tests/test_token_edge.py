@@ -15,9 +15,9 @@ from starlette.routing import Route
 from test_session import session_for
 
 import connect_kit as ck
+from connect_kit.client._retry import RetryPolicy
+from connect_kit.client._session import ConnectSession
 from connect_kit.errors import ConfigurationError
-from connect_kit.retry import RetryPolicy
-from connect_kit.session import ConnectSession
 
 FIND = {"find_by": ADDRESS}
 STORES = "/v2/fulfillment/stores/delivery"

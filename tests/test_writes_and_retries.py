@@ -18,10 +18,10 @@ from test_session import session_for
 from test_session_faults import recording
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
+from connect_kit.client._responses import transport_error
+from connect_kit.client._retry import RetryPolicy
+from connect_kit.client._session import ConnectSession
 from connect_kit.errors import InvalidRequestError, ServerError, TransportError
-from connect_kit.responses import transport_error
-from connect_kit.retry import RetryPolicy
-from connect_kit.session import ConnectSession
 
 FIND = {"find_by": ADDRESS}
 STORES = "/v2/fulfillment/stores/delivery"

@@ -6,7 +6,7 @@ No secret ever goes into a widget: secret fields name an environment variable in
 
 from __future__ import annotations
 
-from .panel import ComparePanel, compare_panel
-from .request_form import Composer, composer
+from ._composer import Composer, composer
+from ._panel import ComparePanel, compare_panel
 
 __all__ = ["ComparePanel", "Composer", "compare_panel", "composer"]

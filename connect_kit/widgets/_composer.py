@@ -13,13 +13,12 @@ from typing import Any, TypeVar
 
 import ipywidgets as w
 
-from .. import config, redact, spec
-from ..embedded import kind_of
+from .. import _redact as redact
+from .. import spec
+from ..client import ConnectSession, Result, kind_of, resolve, settings
+from ..data._frames import to_frame
 from ..errors import ConnectError, InvalidRequestError
-from ..frames import to_frame
-from ..result import Result
-from ..session import ConnectSession, connect
-from .fields import MISSING, Field, make_field
+from ._fields import MISSING, Field, make_field
 
 T = TypeVar("T")
 TABS = ("Table", "JSON", "Headers", "Code", "History")
@@ -29,7 +28,7 @@ LANGUAGES = ("curl", "python", "java", "go")
 def environment_options() -> list[tuple[str, str]]:
     """Every configured environment, sandbox ones marked."""
     options = []
-    for name, raw in config.settings().items():
+    for name, raw in settings().items():
         live = bool(raw.get("CLIENT_ID") and raw.get("CLIENT_SECRET"))
         options.append((name if live else f"{name} (sandbox)", name))
     return options
@@ -166,7 +165,9 @@ class Composer(w.VBox):
         allow = self._writes_to_prod() and self.confirm.value
         key = (self.env.value, allow)
         if key not in self.sessions:
-            self.sessions[key] = connect(self.env.value, allow_writes=True if allow else None)
+            self.sessions[key] = ConnectSession(
+                resolve(self.env.value), allow_writes=True if allow else None
+            )
         session = self.sessions[key]
         user = self.as_user.value.strip()
         if self.op.area != "post_checkout" or not user:

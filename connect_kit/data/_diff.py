@@ -26,7 +26,7 @@ from typing import Any, Final
 import orjson
 from pydantic import BaseModel
 
-from .columns import Nested, Node, schema
+from ._columns import Nested, Node, schema
 
 __all__ = [
     "CHANGED",

@@ -16,12 +16,12 @@ from urllib3.exceptions import (
     ProtocolError,
 )
 
-from . import redact
-from .errors import APIError, FieldError, RateLimitError, TransportError, error_class
-from .retry import parse_retry_after
-from .spec.auth import OAuthErrorBody
-from .spec.base import Operation
-from .spec.common import ErrorEnvelope
+from .. import _redact as redact
+from ..errors import APIError, FieldError, RateLimitError, TransportError, error_class
+from ..spec.auth import OAuthErrorBody
+from ..spec.base import Operation
+from ..spec.common import ErrorEnvelope
+from ._retry import parse_retry_after
 
 #: The longest message taken from a body: an envelope's (as the server wrote it), or the raw
 #: text of a body that fits no error shape.

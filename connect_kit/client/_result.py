@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import redact
-from .frames import Dtypes, nested_frame, records, to_frame
-from .spec.base import Operation
+from .. import _redact as redact
+from ..data._frames import Dtypes, nested_frame, records, to_frame
+from ..spec.base import Operation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,7 +98,7 @@ class Result:
 
     @cached_property
     def frame(self) -> pd.DataFrame:
-        """The records as a DataFrame typed by the spec (see :func:`connect_kit.frames.to_frame`).
+        """The records as a DataFrame typed by the spec (see :func:`connect_kit.data.to_frame`).
 
         One row per record; nested objects as dotted columns; nested lists (an order's
         ``items``) left out: :meth:`nested` takes them out.

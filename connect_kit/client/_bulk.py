@@ -12,16 +12,23 @@ import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from . import redact
-from .errors import Interrupted
-from .result import Result
+from .. import _redact as redact
+from ..errors import Interrupted
+from ._result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .session import ConnectSession
+
+class Caller(Protocol):
+    """What a bulk pull needs of a session: ``call`` (a ConnectSession has it)."""
+
+    def call(
+        self, operation: str, /, *, body: Mapping[str, Any] | None = None, **params: Any
+    ) -> Result: ...
+
 
 ERROR_COLUMNS = ["index", "params", "error", "status", "code", "key", "message"]
 
@@ -78,8 +85,8 @@ class Bulk:
         column giving the index of the call each row came from."""
         import pandas as pd
 
-        from . import spec
-        from .frames import records_frame
+        from .. import spec
+        from ..data._frames import records_frame
 
         rows: list[dict[str, Any]] = []
         inputs: list[int] = []
@@ -140,7 +147,7 @@ def _settle(bulk: Bulk, started_calls: set[int], mutating: bool) -> None:
 
 
 def call_many(
-    session: ConnectSession,
+    session: Caller,
     operation: str,
     params_list: Iterable[Mapping[str, Any]],
     *,
@@ -164,7 +171,7 @@ def call_many(
     """
     from tqdm.auto import tqdm
 
-    from . import spec
+    from .. import spec
 
     spec.get(operation)  # an unknown name fails now, not once per row
     if not isinstance(workers, int) or workers < 1:

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from .spec.base import Operation
+from ..spec.base import Operation
 
 Key = tuple[str, str, str, str]  # (server, operation, path, the caller's id)
 

@@ -7,23 +7,29 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .config import SANDBOX_NAMES, Environment, environment, sandbox_state
-from .errors import ConfigurationError
-from .guard import environment_kind
+from ..errors import ConfigurationError
+from ._config import SANDBOX_NAMES, Environment, environment, sandbox_state
+from ._guard import environment_kind
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from ..sandbox import Sandbox
 
 _announced: set[str] = set()
 
 
-def resolve(env: Environment) -> Environment:
+def resolve(name: str, dotenv_path: str | None = None) -> Environment:
+    """The environment called ``name``, resolved: from ``.env`` and the process, served by
+    the embedded sandbox when it has no credentials (see :func:`with_sandbox`)."""
+    return with_sandbox(environment(name, dotenv_path))
+
+
+def with_sandbox(env: Environment) -> Environment:
     """``env`` itself when it has credentials, else its embedded sandbox instance."""
     if env.has_credentials:
         return _as_instance(env)
     if env.name not in SANDBOX_NAMES:
         raise ConfigurationError(f"environment {env.name!r} has no credentials and no sandbox")
-    from . import sandbox
+    from .. import sandbox
 
     sb = sandbox.running() or sandbox.start(sandbox_state())
     declared = env.kind if env.kind_reason.startswith("declared") else None
@@ -59,7 +65,7 @@ def _as_instance(env: Environment) -> Environment:
     this process (the sandbox's prod instance is production whatever the name)."""
     if "connect_kit.sandbox" not in sys.modules:  # no sandbox in this process
         return env
-    from . import sandbox
+    from .. import sandbox
 
     instance = sandbox.instance_at(env.url)
     if instance is None:

@@ -20,17 +20,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from . import redact, spec
-from .columns import Leaf, Nested, Node, schema
-from .diff import MISSING, Difference, diff, matches
-from .errors import ConnectError, WriteRefused
-from .result import Result
-from .spec.base import Operation
+from .. import _redact as redact
+from .. import spec
+from ..errors import ConnectError, WriteRefused
+from ..spec.base import Operation
+from ._diff import MISSING, Difference, diff, matches
+from ._drift import drift
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .session import ConnectSession
+    from ..client import ConnectSession, Result
 
 #: Fields that differ from call to call by nature: timestamps, generated ids and secrets.
 VOLATILE = (
@@ -196,7 +196,7 @@ class Comparison:
         )
 
     def _repr_html_(self) -> str:
-        from .comparison_html import render
+        from ._compare_html import render
 
         return render(self)
 
@@ -220,110 +220,6 @@ def _hidden(value: Any, secret: bool) -> Any:
     if secret:
         return redact.REDACTED
     return redact.body(value) if isinstance(value, dict | list) else value
-
-
-# Drift ----------------------------------------------------------------------------------
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "Int64": (int,),
-    "Float64": (int, float),
-    "boolean": (bool,),
-    "timestamp": (str,),
-    "date": (str,),
-    "category": (str, int, float, bool),
-}
-
-
-def _fits(leaf: Leaf, value: Any) -> bool:
-    expected = _JSON_TYPES.get(leaf.kind)
-    if expected is None or value is None:
-        return True
-    if isinstance(value, bool) and bool not in expected:
-        return False
-    return isinstance(value, expected)
-
-
-def _type_name(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "number" if isinstance(value, int | float) else type(value).__name__
-    )
-
-
-def _walk(node: Node, value: Any, path: str, seen: set[str], found: dict[tuple[str, str], str]):
-    """Record the spec fields present (``seen``) and the drift (``found``) under ``path``."""
-    if not isinstance(value, dict) or node.free:
-        return
-    parts = dict(node.fields)
-    for key, item in value.items():
-        where = f"{path}.{key}" if path else key
-        part = parts.get(key)
-        if part is None:
-            if node.model is not None:
-                found.setdefault(("additive", where), f"{_type_name(item)}, not in the spec")
-            continue
-        seen.add(where)
-        if isinstance(part, Leaf):
-            if not _fits(part, item):
-                found.setdefault(
-                    ("type_changed", where),
-                    f"{_type_name(item)} where the spec has {part.kind}",
-                )
-        elif isinstance(part, Node):
-            _walk(part, item, where, seen, found)
-        elif isinstance(part, Nested) and isinstance(item, list):
-            for element in item:
-                _walk(part.node, element, f"{where}[*]", seen, found)
-
-
-def drift(op: Operation, env_a: str, data_a: Any, env_b: str, data_b: Any) -> list[dict]:
-    """The drift rows of both sides against the spec (see :attr:`Comparison.drift`)."""
-    rows: list[dict[str, Any]] = []
-    seen: dict[str, set[str]] = {}
-    for env, data in ((env_a, data_a), (env_b, data_b)):
-        if data is MISSING or op.response is None:
-            continue
-        fields: set[str] = set()
-        found: dict[tuple[str, str], str] = {}
-        _walk(schema(op.response), data, "", fields, found)
-        seen[env] = fields
-        rows += [
-            {"env": env, "path": path, "kind": kind, "detail": detail, "replacement": None}
-            for (kind, path), detail in found.items()
-        ]
-        for path, replacement in spec.deprecated_fields_in(op.response, data):
-            rows.append(
-                {
-                    "env": env,
-                    "path": path.replace("[]", "[*]"),
-                    "kind": "deprecated",
-                    "detail": "deprecated field still served",
-                    "replacement": replacement,
-                }
-            )
-        if op.deprecated:
-            rows.append(
-                {
-                    "env": env,
-                    "path": op.name,
-                    "kind": "deprecated",
-                    "detail": "deprecated operation",
-                    "replacement": op.replacement,
-                }
-            )
-    if len(seen) == 2:
-        for env, other in ((env_a, env_b), (env_b, env_a)):
-            for path in sorted(seen[other] - seen[env]):
-                rows.append(
-                    {
-                        "env": env,
-                        "path": path,
-                        "kind": "missing",
-                        "detail": f"a spec field that {other} serves and {env} does not",
-                        "replacement": None,
-                    }
-                )
-    return rows
 
 
 # Comparing ------------------------------------------------------------------------------
@@ -418,7 +314,7 @@ def compare(
         sessions: sessions to use instead of connecting to ``envs``.
         **params: the operation's arguments, as :meth:`ConnectSession.call` takes them.
     """
-    from .session import connect
+    from ..client import ConnectSession, resolve
 
     op = spec.get(operation)
     if op.mutating and not allow_writes:
@@ -434,7 +330,7 @@ def compare(
     if sessions is None:
         if len(envs) != 2 or envs[0] == envs[1]:
             raise ValueError(f"envs must name two different environments, got {tuple(envs)!r}")
-        own = [connect(env, allow_writes=allow_writes or None) for env in envs]
+        own = [ConnectSession(resolve(env), allow_writes=allow_writes or None) for env in envs]
         sessions = own
     first, second = sessions
     try:

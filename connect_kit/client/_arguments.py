@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import FieldError, InvalidRequestError
-from .spec.base import Operation
-from .spec.validation import field_errors
+from ..errors import FieldError, InvalidRequestError
+from ..spec.base import Operation
+from ..spec.validation import field_errors
 
 
 def _jsonable(value: Any) -> Any:

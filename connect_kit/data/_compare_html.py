@@ -1,19 +1,49 @@
-"""A Comparison as HTML for notebooks: summary first, then the differences highlighted.
+"""A comparison as HTML for notebooks: summary first, then the differences highlighted.
 
 Plain HTML and inline SVG (no scripts, no stylesheet to load), so it renders the same in
-JupyterLab, Notebook 7, VS Code and Colab, and survives being saved in the notebook.
+JupyterLab, Notebook 7, VS Code and Colab, and survives being saved in the notebook. It reads
+a comparison through the few attributes it shows (:class:`Shown`), and imports nothing of it.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .diff import MISSING
+from ._diff import MISSING, Difference
 
 if TYPE_CHECKING:
-    from .comparison import Comparison, Side
+    import pandas as pd
+
+    from ..spec.base import Operation
+
+
+class ShownSide(Protocol):
+    env: str
+    latencies_ms: list[float]
+
+
+class Shown(Protocol):
+    """What the HTML shows of a comparison."""
+
+    operation: Operation
+    a: ShownSide
+    b: ShownSide
+    differences: Sequence[Difference]
+    notes: list[str]
+    ignored: tuple[str, ...]
+
+    @property
+    def verdict(self) -> str: ...
+
+    @property
+    def summary(self) -> pd.DataFrame: ...
+
+    @property
+    def drift(self) -> pd.DataFrame: ...
+
 
 MAX_ROWS = 200
 COLORS = {
@@ -54,7 +84,7 @@ def _table(header: list[str], rows: list[list[str]], shades: list[str] | None = 
     )
 
 
-def _strip(side: Side, scale: float, color: str) -> str:
+def _strip(side: ShownSide, scale: float, color: str) -> str:
     """One row of dots: each call's latency, with a tick at the median."""
     if not side.latencies_ms:
         return ""
@@ -73,7 +103,7 @@ def _strip(side: Side, scale: float, color: str) -> str:
     )
 
 
-def latency_plot(comparison: Comparison) -> str:
+def latency_plot(comparison: Shown) -> str:
     """A small strip plot of every call's latency per environment (inline SVG)."""
     sides = (comparison.a, comparison.b)
     longest = max((max(s.latencies_ms) for s in sides if s.latencies_ms), default=0)
@@ -86,7 +116,7 @@ def latency_plot(comparison: Comparison) -> str:
     )
 
 
-def render(comparison: Comparison) -> str:
+def render(comparison: Shown) -> str:
     """The whole comparison: verdict, summary, notes, differences, drift, latency."""
     c = comparison
     verdict = (

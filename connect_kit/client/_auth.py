@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 Key = tuple[str, str, str]  # (server, client id, scope)
 

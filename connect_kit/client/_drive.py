@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidRequestError
+from ..errors import InvalidRequestError
 
 if TYPE_CHECKING:
     import pandas as pd
     from pandas.io.formats.style import Styler
 
-    from .session import ConnectSession
+    from ._session import ConnectSession
 
 BATCH_TYPES = {"delivery": "delivery", "pickup": "pickup", "last_mile": "delivery_only"}
 MAX_STEPS = 20

@@ -1,7 +1,7 @@
 """The spec's response models read as column schemas: what each field becomes in a frame.
 
 A model is read once (cached) into a tree: :class:`Node` for objects, :class:`Leaf` for
-typed values, :class:`Nested` for lists of objects. :mod:`connect_kit.frames` walks it.
+typed values, :class:`Nested` for lists of objects. :mod:`connect_kit.data._frames` walks it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel
 
-from .spec.base import Operation
+from ..spec.base import Operation
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,9 @@ from functools import cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from .columns import UNKNOWN, Leaf, Nested, Node, record_node
-from .errors import ConnectWarning, warn_at_caller
-from .spec.base import Operation
+from ..errors import ConnectWarning, warn_at_caller
+from ..spec.base import Operation
+from ._columns import UNKNOWN, Leaf, Nested, Node, record_node
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -313,7 +313,7 @@ def _all_objects(values: list[Any]) -> bool:
 
 @cache
 def _secret_names() -> frozenset[str]:
-    from .redact import secret_fields
+    from .._redact import secret_fields
 
     return secret_fields()
 
@@ -324,7 +324,7 @@ def _secret_names() -> frozenset[str]:
 def _column(values: list[Any], leaf: Leaf, path: str, dtype: Any = None) -> Any:
     """A typed array of ``values``; falls back to the inferred type when they do not fit."""
     if leaf.secret:
-        from .redact import REDACTED
+        from .._redact import REDACTED
 
         values = [None if v is None else REDACTED for v in values]
     if dtype is not None:

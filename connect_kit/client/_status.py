@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from . import config, embedded
-from .errors import ConnectError
-from .session import ConnectSession
+from ..errors import ConnectError
+from . import _config as config
+from . import _embedded as embedded
+from ._session import ConnectSession
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +35,7 @@ def status(dotenv_path: str | None = None) -> pd.DataFrame:
             "error": None,
         }
         try:
-            env = embedded.resolve(config.from_settings(name, raw))
+            env = embedded.with_sandbox(config.from_settings(name, raw))
             row.update(server=env.url, kind=env.kind, sandbox=env.sandbox)
             with ConnectSession(env) as session:
                 started = time.perf_counter()

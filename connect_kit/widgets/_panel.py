@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from ..comparison import Comparison, compare
-from ..embedded import kind_of
-from .request_form import Composer, environment_options
+from ..client import kind_of
+from ..data._compare import Comparison, compare
+from ._composer import Composer, environment_options
 
 
 class ComparePanel(Composer):

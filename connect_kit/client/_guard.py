@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
-from .errors import ConfigurationError, ProdWriteRefused
+from ..errors import ConfigurationError, ProdWriteRefused
 
 Kind = Literal["development", "production"]
 KINDS: tuple[Kind, ...] = ("development", "production")

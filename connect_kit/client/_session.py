@@ -7,7 +7,7 @@
 >>> res.frame                                                 # doctest: +SKIP
 
 Paths are relative to the environment's server; tokens come and go by themselves; failures
-that are safe to retry are retried by :class:`~connect_kit.retry.RetryPolicy`; every call
+that are safe to retry are retried by :class:`~connect_kit.client._retry.RetryPolicy`; every call
 lands in :attr:`ConnectSession.history`. Every request, whatever path it takes, ends in
 :meth:`ConnectSession.send`, and the rules hold there.
 """
@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -28,28 +28,24 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import __version__, arguments, redact, spec, writes
-from .auth import ClientCredentials, Token, origin
-from .config import Environment
-from .deadline import WatchedAdapter, watch
-from .errors import (
-    APIError,
-    ConfigurationError,
-    ConnectError,
-    DeprecatedWarning,
-    warn_at_caller,
-)
-from .guard import check_write
-from .pulls import Pulls
-from .responses import api_error, error_code, transport_error
-from .result import RequestInfo, Result
-from .retry import RetryPolicy
-from .spec.base import Operation
+from .. import _redact as redact
+from .. import spec
+from .._version import __version__
+from ..errors import APIError, ConfigurationError, ConnectError, DeprecatedWarning, warn_at_caller
+from ..spec.base import Operation
+from . import _arguments as arguments
+from . import _bulk, _pulls
+from . import _writes as writes
+from ._auth import ClientCredentials, Token, origin
+from ._config import Environment
+from ._deadline import WatchedAdapter, watch
+from ._guard import check_write
+from ._responses import api_error, error_code, transport_error
+from ._result import RequestInfo, Result
+from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from .bulk import Bulk
 
 log = logging.getLogger("connect_kit")
 
@@ -80,7 +76,7 @@ def _warn_once(item: str, message: str) -> str:
     return message
 
 
-class ConnectSession(Pulls, requests.Session):
+class ConnectSession(requests.Session):
     """An authenticated session for one environment.
 
     Every request ends in :meth:`send` (``call``, ``get``/``post``, ``request``,
@@ -88,8 +84,8 @@ class ConnectSession(Pulls, requests.Session):
     there, in this order, before a token is fetched or a byte is sent: the request goes to the
     environment's own origin over HTTPS with no credentials in its query string; a
     state-changing request to a production environment is refused unless writes are allowed
-    (:func:`connect_kit.guard.check_write`). Then the token is attached, and the attempts are
-    made within one overall deadline.
+    (:func:`connect_kit.client.check_write`). Then the token is attached, and the attempts
+    are made within one overall deadline.
 
     Thread safety: one session may be shared by threads, as :meth:`call_many` does. Tokens are
     fetched once however many threads need one, :attr:`history` is written and copied under a
@@ -363,7 +359,7 @@ class ConnectSession(Pulls, requests.Session):
         self, op: Operation | None, path: str, ident: str | None, doubt: str | None
     ) -> None:
         """A create carrying its own id whose outcome is unknown: sending it again reads it
-        back (see :mod:`connect_kit.writes`)."""
+        back (see :mod:`connect_kit.client._writes`)."""
         if doubt is not None and op is not None and ident is not None:
             writes.IN_DOUBT.add((self.base_url, op.name, path, ident))
 
@@ -487,25 +483,14 @@ class ConnectSession(Pulls, requests.Session):
             result.warnings.insert(0, f"{op.name} is deprecated")
         return result
 
-    def call_many(
-        self,
-        operation: str,
-        params_list: Iterable[Mapping[str, Any]],
-        *,
-        workers: int = 8,
-        rate: float | None = None,
-        progress: bool = True,
-    ) -> Bulk:
-        """Call ``operation`` once per parameter set in a bounded thread pool.
-
-        Results keep the input order; failures go to ``.errors`` instead of stopping the pull;
-        Ctrl-C returns what was fetched so far. See :func:`connect_kit.bulk.call_many`.
-        """
-        from .bulk import call_many
-
-        return call_many(
-            self, operation, params_list, workers=workers, rate=rate, progress=progress
-        )
+    # Bulk pulls and ready-made pulls: functions of a session (see their modules), bound here
+    call_many = _bulk.call_many
+    read_stores = _pulls.read_stores
+    read_time_slots = _pulls.read_time_slots
+    read_order = _pulls.read_order
+    read_orders = _pulls.read_orders
+    read_order_items = _pulls.read_order_items
+    read_link = _pulls.read_link
 
     def _recoverable(
         self,
@@ -611,27 +596,3 @@ class _RefuseHTTP(requests.adapters.BaseAdapter):
 
     def close(self) -> None:
         pass
-
-
-def connect(
-    env: str = "dev",
-    *,
-    allow_writes: bool | None = None,
-    dotenv_path: str | None = None,
-    **options: Any,
-) -> ConnectSession:
-    """An authenticated session for environment ``env`` (``"dev"``, ``"prod"``, or another
-    declared in ``.env``).
-
-    Settings come from ``.env`` (found from the working directory upwards) and the process
-    environment, which wins. Without credentials, ``dev`` and ``prod`` use the embedded
-    sandbox (announced once). ``allow_writes`` lets state-changing calls reach prod.
-    Other options go to :class:`ConnectSession` (``retry``, ``timeout``, ``history_size``).
-    """
-    from . import config, embedded
-
-    return ConnectSession(
-        embedded.resolve(config.environment(env, dotenv_path)),
-        allow_writes=allow_writes,
-        **options,
-    )

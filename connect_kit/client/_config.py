@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values, find_dotenv
 
-from .errors import ConfigurationError
-from .guard import Kind, environment_kind
+from ..errors import ConfigurationError
+from ._guard import Kind, environment_kind
 
 PREFIX = "INSTACART_"
 SETTINGS = ("URL", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "CA_BUNDLE", "ALLOW_WRITES", "KIND")
@@ -35,7 +35,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 class Environment:
     """One environment's settings. ``client_secret`` never shows in its repr.
 
-    ``kind`` is ``"development"`` or ``"production"`` (see :mod:`connect_kit.guard`), and
+    ``kind`` is ``"development"`` or ``"production"`` (see :mod:`connect_kit.client._guard`), and
     ``kind_reason`` says how it was decided. When left out, both are worked out from the name
     and the URL (pass both to set them).
     """
