@@ -13,6 +13,7 @@ lab: $(VENV)/.lab  ## open JupyterLab on notebooks/
 test: $(VENV)/.test tools  ## the whole suite: unit, sandbox, notebooks, browser, snippets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.test  ## benchmarks, printed as ratios against a baseline measured in the same run

@@ -169,10 +169,10 @@ def baseline_app(ops: list[Operation]) -> Starlette:
     return Starlette(routes=[Route(op.path, fixed(op.answer), methods=[op.method]) for op in ops])
 
 
-def start_baseline(sandbox: Sandbox, ops: list[Operation]) -> tuple[ServerThread, int]:
-    """The baseline on the sandbox's server recipe; returns its thread and port."""
+def start(sandbox: Sandbox, app: Any) -> tuple[ServerThread, int]:
+    """``app`` on the sandbox's server recipe; returns its thread and port."""
     sock = bind(0)
-    thread = ServerThread([(make_server(baseline_app(ops), sandbox.certificates), sock)])
+    thread = ServerThread([(make_server(app, sandbox.certificates), sock)])
     thread.start()
     return thread, sock.getsockname()[1]
 
@@ -258,7 +258,7 @@ def main() -> int:
         api = Api(sandbox)
         create_order(api)
         ops = operations(api)
-        baseline, port = start_baseline(sandbox, ops)
+        baseline, port = start(sandbox, baseline_app(ops))
         try:
             sizes = ", ".join(f"{op.name} {len(orjson.dumps(op.answer))} B" for op in ops)
             print(
@@ -267,7 +267,10 @@ def main() -> int:
                 f"{args.warmup:g} s warm-up + {args.duration:g} s measured, {args.rounds} rounds"
                 f" in turns; target: sandbox >= {TARGET}x baseline"
             )
-            ports = {"baseline": port, "sandbox": int(sandbox.url(ENV).rsplit(":", 1)[1])}
+            ports = {
+                "baseline": port,
+                "sandbox": int(sandbox.url(ENV).rsplit(":", 1)[1]),
+            }
             raws = {op.name: op.raw(api.token) for op in ops}
             results = run_rounds(pool, ports, raws, sandbox.ca_file, args)
         finally:

@@ -9,7 +9,7 @@ The parts behind it::
     client/     environments, tokens, retries, the session, results, bulk and ready-made pulls
     data/       DataFrames from the spec, differences, drift, comparisons
     widgets/    forms built from the spec (ipywidgets)
-    snippets    the same request as cURL, Python, Java and Go
+    snippets/   the same request as cURL, Python, Java and Go
     callbacks/  a local receiver of Connect's event callbacks
     serve/      local HTTPS serving, shared by the sandbox and the receiver
     sandbox/    the simulator

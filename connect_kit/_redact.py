@@ -13,8 +13,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel
-
 from . import spec
 
 REDACTED = "[redacted]"
@@ -23,32 +21,16 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "s
 
 @cache
 def secret_fields() -> frozenset[str]:
-    """Names of body fields that hold secrets, read from the spec's models."""
-    names: set[str] = {"client_secret", "access_token", "refresh_token", "token"}
-    seen: set[type] = set()
-
-    def walk(model: type[BaseModel]) -> None:
-        if model in seen:
-            return
-        seen.add(model)
-        for name, info in model.model_fields.items():
-            extra = info.json_schema_extra
-            if isinstance(extra, dict) and extra.get("x-secret"):
-                names.add(name)
-            for inner in _models_in(info.annotation):
-                walk(inner)
-
-    for op in spec.OPERATIONS.values():
-        for model in (op.request, op.response):
-            if model is not None:
-                walk(model)
-    return frozenset(names)
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in getattr(annotation, "__args__", ()) for m in _models_in(arg)]
+    """Names of body fields that hold secrets: those the spec marks secret, at any depth of
+    any operation's request or response, and the OAuth names whatever the spec says."""
+    marked = {
+        shape.name
+        for op in spec.OPERATIONS.values()
+        for part in ("request", "response")
+        for shape in spec.fields(op, part)
+        if shape.secret
+    }
+    return frozenset({"client_secret", "access_token", "refresh_token", "token", *marked})
 
 
 def credential_params(query: str) -> list[str]:

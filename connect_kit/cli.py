@@ -13,13 +13,9 @@ import argparse
 import json
 import signal
 import sys
-import types
-import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 from ._version import __version__
 
@@ -75,36 +71,22 @@ def _sandbox(args: argparse.Namespace) -> int:
 OUTPUTS = (".csv", ".json", ".parquet")
 
 
-def _is_text(annotation: Any) -> bool:
-    """Whether a field's annotation is a string (through Optional and Annotated)."""
-    if annotation is str:
-        return True
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) is typing.Annotated:
-        return _is_text(args[0])
-    return (
-        bool(args)
-        and typing.get_origin(annotation) in (typing.Union, types.UnionType)
-        and (all(_is_text(a) for a in args))
-    )
+def _is_text(shape: Any) -> bool:
+    """Whether the spec's reader says a field holds a string (``None``: a field it lacks)."""
+    return shape is not None and shape.type == "string"
 
 
-def _leaf(model: Any, parts: list[str]) -> Any:
-    """The annotation of a dotted field path inside a request model (None if unknown)."""
-    annotation = None
-    for part in parts:
-        info = getattr(model, "model_fields", {}).get(part)
-        if info is None:
-            return None
-        annotation = info.annotation
-        inner = [a for a in (annotation, *typing.get_args(annotation)) if isinstance(a, type)]
-        model = next((a for a in inner if issubclass(a, BaseModel)), None)
-    return annotation
+def _leaf(op: Any, name: str) -> Any:
+    """The spec's answer for a dotted field of the request body, lists' items included
+    (``items.line_num`` is ``items[].line_num``); ``None`` when the spec has no such field."""
+    from . import spec
+
+    return next((f for f in spec.fields(op, "request") if f.path.replace("[]", "") == name), None)
 
 
 def _value(op: Any, name: str, raw: str) -> Any:
     """A command-line value: kept as text where the spec wants text, else read as JSON."""
-    if name in op.path_params or name in op.query or _is_text(_leaf(op.request, name.split("."))):
+    if name in op.path_params or name in op.query or _is_text(_leaf(op, name)):
         return raw
     try:
         return json.loads(raw)

@@ -70,12 +70,14 @@ def hostile_server(
     seen: Seen | None = None,
     name: str = "hostile",
     ca_of: Path | None = None,
+    tokens: bool = True,
 ) -> Iterator[tuple[Environment, Seen]]:
     """Serve ``routes`` (and a token endpoint) over HTTPS on loopback; yields a development
     environment for it, and what reached it. ``ca_of``: the CA file of another server (a
-    sandbox's) whose CA signs this one's certificate too, so that its clients trust it."""
+    sandbox's) whose CA signs this one's certificate too, so that its clients trust it.
+    ``tokens=False``: no token endpoint of its own (``routes`` bring theirs)."""
     seen = seen if seen is not None else Seen()
-    app = Starlette(routes=[*token_routes(seen), *routes])
+    app = Starlette(routes=[*(token_routes(seen) if tokens else []), *routes])
     folder = tmp_path / name
     if ca_of is not None:  # make_certificates reuses a CA it finds in the folder
         folder.mkdir(parents=True, exist_ok=True)

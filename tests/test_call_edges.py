@@ -11,7 +11,7 @@ from helpers import ADDRESS, delivery_order
 from test_post_checkout import Customer
 from test_session import session_for
 
-from connect_kit.client import _session as session_module
+from connect_kit.client import _arguments as session_module
 from connect_kit.errors import ConnectError, DeprecatedWarning
 
 CANARY = "canary-argument-secret-91f3"

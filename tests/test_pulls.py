@@ -8,7 +8,7 @@ import pytest
 from helpers import ADDRESS, BANANAS, PEANUT_BUTTER, cart, delivery_order, new_user
 from test_session import session_for
 
-from connect_kit.client import _session as session_module
+from connect_kit.client import _arguments as session_module
 from connect_kit.errors import ConnectWarning
 
 

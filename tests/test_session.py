@@ -194,7 +194,7 @@ def test_the_multi_error_envelope_keeps_every_field_error(sandbox):
 
 
 def test_deprecated_operations_and_fields_warn_once_naming_the_replacement(sandbox, unique):
-    from connect_kit.client import _session as module
+    from connect_kit.client import _arguments as module
 
     module._warned.clear()
     with session_for(sandbox) as dev:

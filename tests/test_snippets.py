@@ -37,7 +37,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::connect_kit.errors.DeprecatedWa
 
 VOLATILE = ("access_token", "created_at")  # differ from one token to the next
 TRICKY_FIRST = 'Zoë O\'Brien "Z" \\ 🛒 \u2028'  # quotes, backslash, non-ASCII, beyond the BMP
-TRICKY_LAST = "Back`tick` ```fence```"  # backquotes: Go falls back to a quoted string
+TRICKY_LAST = "Back`tick` ```fence```"  # backquotes: spliced into Go's raw string literal
 
 
 @pytest.fixture(scope="module")

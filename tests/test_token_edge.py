@@ -133,3 +133,22 @@ def test_a_token_that_expires_again_during_a_back_off_is_fetched_again(tmp_path)
     used = [token for _, path, token in seen.api_calls()]
     assert used == [seen.tokens[0], seen.tokens[1], seen.tokens[1], seen.tokens[2]]
     assert len(seen.tokens) == 3  # one fetch per expiry
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{}, {"access_token": ""}, {"access_token": 5}, {"access_token": "t", "expires_in": "x"}, []],
+)
+def test_a_token_answer_without_a_usable_token_is_a_clear_error(tmp_path, answer):
+    from connect_kit.errors import APIError
+
+    async def token(request):
+        return json_of(answer)
+
+    routes = [Route("/v2/oauth/token", token, methods=["POST"])]
+    with (
+        hostile_server(tmp_path, routes, tokens=False) as (env, _),
+        ConnectSession(env) as session,
+        pytest.raises(APIError, match="without a usable access_token"),
+    ):
+        session.call("find_delivery_stores", **FIND)

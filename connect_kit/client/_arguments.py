@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import FieldError, InvalidRequestError
+from ..errors import DeprecatedWarning, FieldError, InvalidRequestError, warn_at_caller
+from ..spec import deprecated_fields_in
 from ..spec.base import Operation
 from ..spec.validation import field_errors
 
@@ -26,12 +27,17 @@ def _jsonable(value: Any) -> Any:
 
 
 def split(
-    op: Operation, body: Mapping[str, Any] | None, params: dict[str, Any]
+    op: Operation, body: Any, params: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any], Any]:
     """Path parameters, query parameters and body of a call, checked against the spec.
 
+    Body fields come by name, or all at once as ``body``; an operation whose body has a field
+    called ``body`` (``send_chat_message``) takes that field by name as well.
+
     Raises :class:`InvalidRequestError` listing every field that is wrong; nothing is sent.
     """
+    if body is not None and not isinstance(body, Mapping) and _has_body_field(op):
+        params["body"], body = body, None  # the field called body, given by name
     errors: list[FieldError] = []
     path_params: dict[str, Any] = {}
     for name, kind in op.path_params.items():
@@ -102,3 +108,33 @@ def check_body(op: Operation, payload: Any) -> list[FieldError]:
     except ValidationError as exc:
         errors.extend(FieldError(msg, None, key) for key, msg in field_errors(exc))
     return errors
+
+
+def _has_body_field(op: Operation) -> bool:
+    return op.request is not None and "body" in op.request.model_fields
+
+
+_warned: set[str] = set()  # deprecation notices already given in this process
+
+
+def _warn_once(item: str, message: str) -> None:
+    """A deprecation warning, once per item, at the caller's own line."""
+    if item not in _warned:
+        _warned.add(item)
+        warn_at_caller(message, DeprecatedWarning)
+
+
+def warn_deprecated(op: Operation, payload: Any) -> None:
+    """Warn (once each) of a deprecated operation and of the deprecated fields the caller
+    sends, naming the replacement; what an answer carries is only noted, in its Result."""
+    if op.deprecation is not None:
+        replacement = f"use {op.replacement}" if op.replacement else "it has no replacement"
+        _warn_once(
+            f"op:{op.name}", f"{op.name} is deprecated: {replacement}. {op.deprecation.note}"
+        )
+    for field_path, instead in deprecated_fields_in(op.request, payload):
+        advice = f"use {instead}" if instead else "it has no replacement"
+        _warn_once(
+            f"request:{op.name}.{field_path}",
+            f"{op.name}: field {field_path} is deprecated: {advice}",
+        )

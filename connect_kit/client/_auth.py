@@ -3,89 +3,29 @@
 Tokens are cached per (server, client id, scope) for the whole process, reused until
 shortly before they expire, fetched once when many threads need one at the same moment (one
 lock per key, checked again inside it), fetched again after a 401, and revoked when the
-last session using them closes. A token is bound to its server's origin: :meth:`authorize`
-attaches it to a request for that origin only, and the session calls it where requests are
-sent, after its checks. Nothing here ever puts a token in a repr or a log line.
+last session using them closes (the snapshots and their cache: :mod:`connect_kit._tokens`).
+A token is bound to its server's origin: :meth:`authorize` attaches it to a request for that
+origin only, and the session calls it where requests are sent, after its checks. Nothing
+here ever puts a token in a repr or a log line.
 """
 
 from __future__ import annotations
 
-import threading
+import base64
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from ..errors import ConfigurationError
+from .._tokens import Key, Token, TokenCache
+from ..errors import APIError, ConfigurationError
 
-Key = tuple[str, str, str]  # (server, client id, scope)
+__all__ = ["TOKENS", "ClientCredentials", "Key", "Token", "TokenCache", "origin"]
 
-
-@dataclass(frozen=True)
-class Token:
-    """An immutable snapshot of one access token. Its value never shows in a repr."""
-
-    value: str = field(repr=False)
-    scope: str | None
-    expires_at: float  # epoch seconds
-    obtained_at: float
-
-    @property
-    def lifetime(self) -> float:
-        return self.expires_at - self.obtained_at
-
-    def usable(self, now: float) -> bool:
-        """Valid for a while yet: refreshed a little early (10% of its life, at most 5 min)."""
-        margin = min(300.0, 0.1 * self.lifetime)
-        return now < self.expires_at - margin
-
-    def info(self) -> dict[str, object]:
-        return {
-            "scope": self.scope,
-            "obtained_at": datetime.fromtimestamp(self.obtained_at, UTC),
-            "expires_at": datetime.fromtimestamp(self.expires_at, UTC),
-            "expires_in_s": round(self.expires_at - time.time()),
-        }
-
-
-class TokenCache:
-    """Tokens by key, shared by every session of the process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tokens: dict[Key, Token] = {}
-        self._locks: dict[Key, threading.Lock] = {}
-        self._users: dict[Key, int] = {}
-
-    def lock(self, key: Key) -> threading.Lock:
-        with self._lock:
-            return self._locks.setdefault(key, threading.Lock())
-
-    def get(self, key: Key) -> Token | None:
-        return self._tokens.get(key)
-
-    def put(self, key: Key, token: Token) -> None:
-        self._tokens[key] = token
-
-    def drop(self, key: Key) -> Token | None:
-        return self._tokens.pop(key, None)
-
-    def acquire(self, key: Key) -> None:
-        with self._lock:
-            self._users[key] = self._users.get(key, 0) + 1
-
-    def release(self, key: Key) -> bool:
-        """One user fewer; True when it was the last one."""
-        with self._lock:
-            left = self._users.get(key, 0) - 1
-            self._users[key] = max(left, 0)
-            return left <= 0
-
-
-TOKENS = TokenCache()
+TOKENS = TokenCache()  # shared by every session of the process
 
 
 class ClientCredentials(requests.auth.AuthBase):
@@ -115,27 +55,17 @@ class ClientCredentials(requests.auth.AuthBase):
 
     def token(self) -> Token:
         """A usable token: the cached one, or one fetched now (once, however many ask)."""
-        token = self.cache.get(self.key)
-        if token is not None and token.usable(self.clock()):
-            return token
-        with self.cache.lock(self.key):
-            token = self.cache.get(self.key)  # another thread may have fetched it meanwhile
-            if token is None or not token.usable(self.clock()):
-                token = self._fetch()
-                self.fetches += 1
-                self.cache.put(self.key, token)
-            return token
+        return self.cache.token(self.key, self._counted_fetch, self.clock)
 
     def refresh(self, refused: str) -> Token:
         """A new token after the server refused ``refused`` (401); fetched once for all the
         threads that met the same refusal."""
-        with self.cache.lock(self.key):
-            token = self.cache.get(self.key)
-            if token is None or token.value == refused:
-                token = self._fetch()
-                self.fetches += 1
-                self.cache.put(self.key, token)
-            return token
+        return self.cache.refresh(self.key, refused, self._counted_fetch)
+
+    def _counted_fetch(self) -> Token:
+        token = self._fetch()
+        self.fetches += 1
+        return token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """What requests calls while preparing a request: nothing is attached yet (any other
@@ -178,3 +108,46 @@ def origin(url: str) -> str:
     except ValueError:  # a port that is not a number: the origin of no server
         port = None
     return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+USER_SCOPE = "connect:post_checkout"  # what a user token (Post-checkout) asks for
+
+
+def token_request(
+    client_id: str | None, client_secret: str | None, scope: str | None, user_id: str | None
+) -> dict[str, Any]:
+    """The JSON body of a token request: client credentials, or a user assertion naming the
+    Connect user a Post-checkout token speaks for."""
+    body: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret}
+    if user_id is not None:
+        assertion = base64.b64encode(json.dumps({"user_id": user_id}).encode()).decode()
+        return {
+            **body,
+            "grant_type": "fulfillment_user_assertion",
+            "assertion": assertion,
+            "scope": USER_SCOPE,
+        }
+    body["grant_type"] = "client_credentials"
+    if scope:
+        body["scope"] = scope
+    return body
+
+
+def token_from(response: requests.Response, scope: str | None) -> Token:
+    """The token of a 200 answer of the token endpoint; an answer without a usable one is an
+    error that says so (never a KeyError from inside)."""
+    try:
+        data = response.json()
+        value, lifetime = data["access_token"], float(data.get("expires_in", 86400))
+        usable = isinstance(value, str) and bool(value) and lifetime > 0
+    except (ValueError, TypeError, KeyError, AttributeError):
+        usable = False
+    if not usable:
+        raise APIError(
+            "the token endpoint answered 200 without a usable access_token and expires_in",
+            status=response.status_code,
+            method="POST",
+            path=urlsplit(response.url or "").path,
+        )
+    now = time.time()
+    return Token(value, data.get("scope", scope), now + lifetime, now)

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 class Caller(Protocol):
     """What a bulk pull needs of a session: ``call`` (a ConnectSession has it)."""
 
@@ -110,7 +114,7 @@ class Bulk:
                 "params": redact.body(params),
                 "error": type(error).__name__,
                 "status": getattr(error, "status", None),
-                "code": None if getattr(error, "code", None) is None else str(error.code),
+                "code": _text(getattr(error, "code", None)),
                 "key": getattr(error, "key", None),
                 "message": getattr(error, "message", None) or str(error),
             }
@@ -201,7 +205,7 @@ def call_many(
             if error is None:
                 bulk.results[index] = result
             else:
-                bulk.failures.append((index, params[index], error))  # type: ignore[arg-type]
+                bulk.failures.append((index, params[index], error))
 
     bar = tqdm(total=len(params), desc=operation, unit="call", disable=not progress)
     pending: set[Future[None]] = set()

@@ -109,6 +109,20 @@ _current: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
 )
 
 
+def attempt_timeouts(timeout: Any, left: float) -> tuple[float, float]:
+    """An attempt's (connect, read) timeouts: the session's, neither longer than what is
+    ``left`` of the call's deadline."""
+    if isinstance(timeout, tuple):
+        connect, read = timeout
+    else:
+        connect = read = timeout
+    left = max(left, 0.001)
+    return (
+        left if connect is None else min(float(connect), left),
+        left if read is None else min(float(read), left),
+    )
+
+
 @contextmanager
 def watch(seconds: float) -> Iterator[Attempt]:
     """Cut off whatever this thread reads through a watched connection after ``seconds``."""
@@ -125,7 +139,7 @@ def watch(seconds: float) -> Iterator[Attempt]:
 class _WatchedConnection(HTTPSConnection):
     """An HTTPS connection that hands its socket to the attempt it is serving."""
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         attempt = _current.get()
         if attempt is not None:
             attempt.add(self.sock)

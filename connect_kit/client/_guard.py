@@ -23,10 +23,16 @@ The session calls it where requests are sent, before a token is fetched or a byt
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
+from .._redact import credential_params
 from ..errors import ConfigurationError, ProdWriteRefused
+from ._auth import origin
+from ._writes import changes_state
+
+if TYPE_CHECKING:
+    from ..spec.base import Operation
 
 Kind = Literal["development", "production"]
 KINDS: tuple[Kind, ...] = ("development", "production")
@@ -72,7 +78,7 @@ def environment_kind(
             "Instacart's production host" if production_host else "the sandbox's prod instance"
         )
     if value is not None:
-        return value, f"declared by {variable}"  # type: ignore[return-value]
+        return value, f"declared by {variable}"
     if sandbox_instance == "dev":
         return "development", "the sandbox's dev instance"
     if _under(host, DEVELOPMENT_DOMAIN):
@@ -106,3 +112,46 @@ def check_write(
         f"({reason}): refused before sending. To allow writes, pass allow_writes=True to "
         f"connect() or set INSTACART_{upper}_ALLOW_WRITES=true.{declare}"
     )
+
+
+class _Environment(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def kind_reason(self) -> str: ...
+
+
+def check_request(
+    env: _Environment,
+    own_origin: str,
+    allow_writes: bool,
+    method: str,
+    url: str,
+    path: str,
+    op: Operation | None,
+) -> None:
+    """Everything that must hold before a token is fetched or a byte is sent: HTTPS, the
+    environment's own origin (its token belongs there), no credentials in the query string,
+    and no write to a production environment that has not opted in."""
+    if url[:7].lower() == "http://":
+        raise ConfigurationError(f"{url!r}: plain http is refused; Connect is HTTPS only")
+    if origin(url) != own_origin:
+        raise ConfigurationError(
+            f"{method} {origin(url)}: refused, the session for {env.name} sends only to its "
+            f"own server {own_origin} (its token belongs there). Use a path, or a session for "
+            "that server."
+        )
+    found = credential_params(urlsplit(url).query)
+    if found:
+        raise ConfigurationError(
+            f"{method} {path}: credentials in the query string "
+            f"({', '.join(dict.fromkeys(found))}) are refused before sending: Connect answers "
+            "403 and the credentials must then be rotated. Send them in the JSON body."
+        )
+    if changes_state(op, method):
+        what = op.name if op is not None else f"{method} {path}"
+        check_write(env.name, env.url, env.kind, env.kind_reason, allow_writes, what)

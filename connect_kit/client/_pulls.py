@@ -136,10 +136,10 @@ def read_orders(
     Orders that could not be read are left out with a warning; their errors are in
     ``frame.attrs["errors"]``.
     """
-    if hasattr(orders, "columns"):
-        pairs = list(zip(orders["user_id"], orders["order_id"], strict=True))
-    else:
+    if isinstance(orders, Iterable) and not hasattr(orders, "columns"):
         pairs = [tuple(pair) for pair in orders]
+    else:  # a DataFrame
+        pairs = list(zip(orders["user_id"], orders["order_id"], strict=True))
     params = [{"user_id": str(u), "order_id": str(o)} for u, o in pairs]
     bulk = session.call_many("get_order", params, workers=workers, progress=len(params) > 20)
     frame = bulk.frame

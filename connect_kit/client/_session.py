@@ -14,12 +14,7 @@ lands in :attr:`ConnectSession.history`. Every request, whatever path it takes, 
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
-import threading
-import time
-from collections import deque
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -31,15 +26,16 @@ import requests
 from .. import _redact as redact
 from .. import spec
 from .._version import __version__
-from ..errors import APIError, ConfigurationError, ConnectError, DeprecatedWarning, warn_at_caller
+from ..errors import APIError, ConfigurationError, ConnectError
 from ..spec.base import Operation
 from . import _arguments as arguments
 from . import _bulk, _pulls
 from . import _writes as writes
-from ._auth import ClientCredentials, Token, origin
+from ._auth import USER_SCOPE, ClientCredentials, Token, origin, token_from, token_request
 from ._config import Environment
-from ._deadline import WatchedAdapter, watch
-from ._guard import check_write
+from ._deadline import WatchedAdapter, attempt_timeouts, watch
+from ._guard import check_request
+from ._history import History
 from ._responses import api_error, error_code, transport_error
 from ._result import RequestInfo, Result
 from ._retry import RetryPolicy
@@ -51,29 +47,6 @@ log = logging.getLogger("connect_kit")
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 HISTORY_SIZE = 1000
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-USER_SCOPE = "connect:post_checkout"
-HISTORY_COLUMNS = [
-    "time",
-    "env",
-    "method",
-    "path",
-    "operation",
-    "status",
-    "elapsed_ms",
-    "attempts",
-    "error_code",
-]
-
-_warned: set[str] = set()  # deprecation notices already given in this process
-
-
-def _warn_once(item: str, message: str) -> str:
-    """A deprecation warning, once per item, at the caller's own line."""
-    if item not in _warned:
-        _warned.add(item)
-        warn_at_caller(message, DeprecatedWarning)
-    return message
 
 
 class ConnectSession(requests.Session):
@@ -133,8 +106,7 @@ class ConnectSession(requests.Session):
         adapter = WatchedAdapter(pool_connections=2, pool_maxsize=32, max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", _RefuseHTTP())
-        self._history: deque[dict[str, Any]] = deque(maxlen=history_size)
-        self._history_lock = threading.Lock()
+        self._history = History(history_size)
         self.user_id = user_id  # set: tokens speak for this Connect user (Post-checkout)
         scope = USER_SCOPE if user_id else (env.scope or "")
         self.auth = ClientCredentials(
@@ -157,7 +129,7 @@ class ConnectSession(requests.Session):
             allow_writes=self.allow_writes,
             retry=self.retry,
             timeout=self.timeout,
-            history_size=self._history.maxlen or HISTORY_SIZE,
+            history_size=self._history.size,
             user_id=user_id,
         )
 
@@ -181,16 +153,7 @@ class ConnectSession(requests.Session):
 
         Safe to read while other threads are calling: the rows are copied under a lock.
         """
-        import pandas as pd
-
-        with self._history_lock:
-            rows = list(self._history)
-        frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-        frame["time"] = pd.to_datetime(frame["time"], utc=True)
-        frame["status"] = frame["status"].astype("Int64")
-        frame["attempts"] = frame["attempts"].astype("Int64")
-        frame["error_code"] = frame["error_code"].astype("string")
-        return frame
+        return self._history.frame()
 
     # -- requests plumbing -----------------------------------------------------------------
 
@@ -209,7 +172,7 @@ class ConnectSession(requests.Session):
         # redirect answered by anything else is worth seeing, not following
         return super().request(method.upper(), self._url(url), *args, **kwargs)
 
-    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
         # requests lets REQUESTS_CA_BUNDLE override a session's own verify: keep ours.
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if verify is None and self.verify is not True:
@@ -227,50 +190,6 @@ class ConnectSession(requests.Session):
         found = spec.match(request.method or "GET", self._path(url))
         return found[0] if found else None
 
-    def _check(self, request: requests.PreparedRequest, op: Operation | None) -> None:
-        """Everything that must hold before a token is fetched or a byte is sent."""
-        method, url = request.method or "GET", request.url or ""
-        if url[:7].lower() == "http://":
-            raise ConfigurationError(f"{url!r}: plain http is refused; Connect is HTTPS only")
-        if origin(url) != self.origin:
-            raise ConfigurationError(
-                f"{method} {origin(url)}: refused, the session for {self.env.name} sends only "
-                f"to its own server {self.origin} (its token belongs there). Use a path, or a "
-                f"session for that server."
-            )
-        found = redact.credential_params(urlsplit(url).query)
-        if found:
-            raise ConfigurationError(
-                f"{method} {self._path(url)}: credentials in the query string "
-                f"({', '.join(dict.fromkeys(found))}) are refused before sending: Connect "
-                "answers 403 and the credentials must then be rotated. Send them in the JSON body."
-            )
-        if op is not None and op.area == "auth":
-            return  # token calls change nothing of the partner's
-        mutating = op.mutating if op is not None else method not in SAFE_METHODS
-        if mutating:
-            what = op.name if op is not None else f"{method} {self._path(url)}"
-            check_write(
-                self.env.name,
-                self.base_url,
-                self.env.kind,
-                self.env.kind_reason,
-                self.allow_writes,
-                what,
-            )
-
-    def _timeouts(self, timeout: Any, left: float) -> tuple[float, float]:
-        """The attempt's (connect, read) timeouts, neither longer than what is ``left``."""
-        if isinstance(timeout, tuple):
-            connect, read = timeout
-        else:
-            connect = read = timeout
-        left = max(left, 0.001)
-        return (
-            left if connect is None else min(float(connect), left),
-            left if read is None else min(float(read), left),
-        )
-
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Check, authenticate and send, with retries (per the policy) within the overall
         deadline, a new token after a 401, and a history row.
@@ -280,10 +199,10 @@ class ConnectSession(requests.Session):
         caller's own id, which reads its record back if an earlier attempt was carried out.
         """
         op = self.operation_of(request)
-        self._check(request, op)
         method, path = request.method or "GET", self._path(request.url or "")
+        check_request(self.env, self.origin, self.allow_writes, method, request.url or "", path, op)
         is_token_call = op is not None and op.area == "auth"
-        mutating = _changes_state(op, method)
+        mutating = writes.changes_state(op, method)
         ident = writes.identity(op, request.body) if mutating else None
         idempotent = not mutating or ident is not None  # safe to send twice
         policy = self.retry
@@ -295,7 +214,7 @@ class ConnectSession(requests.Session):
             attempt += 1
             token = None if is_token_call else self.auth.authorize(request)
             left = policy.deadline - (policy.clock() - started)
-            kwargs["timeout"] = self._timeouts(timeout, left)
+            kwargs["timeout"] = attempt_timeouts(timeout, left)
             try:
                 with watch(left) as watched:
                     response = super().send(request, **kwargs)
@@ -320,7 +239,7 @@ class ConnectSession(requests.Session):
                 if delay is None:
                     self._record(method, path, op, None, started, attempt, "transport")
                     self._remember(op, path, ident, doubt)
-                    raise _in_doubt(error, op, ident, doubt) from None
+                    raise writes.in_doubt(error, op, ident, doubt) from None
             except OSError as exc:
                 # requests checks the CA bundle path only when it sends
                 raise ConfigurationError(
@@ -384,41 +303,25 @@ class ConnectSession(requests.Session):
             "attempts": attempts,
             "error_code": None if error_code is None else str(error_code),
         }
-        with self._history_lock:
-            self._history.append(row)
+        self._history.add(row)
 
     # -- tokens ----------------------------------------------------------------------------
 
-    def _token_body(self, **extra: Any) -> dict[str, Any]:
-        return {"client_id": self.env.client_id, "client_secret": self.env.client_secret, **extra}
-
     def _fetch_token(self) -> Token:
-        if self.user_id is not None:  # a user token: the assertion names the Connect user
-            assertion = base64.b64encode(json.dumps({"user_id": self.user_id}).encode()).decode()
-            body = self._token_body(
-                grant_type="fulfillment_user_assertion", assertion=assertion, scope=USER_SCOPE
-            )
-        else:
-            body = self._token_body(grant_type="client_credentials")
-            if self.env.scope:
-                body["scope"] = self.env.scope
         op = spec.get("create_token")
+        body = token_request(
+            self.env.client_id, self.env.client_secret, self.env.scope, self.user_id
+        )
         response = self.request("POST", op.path, json=body, auth=_NoAuth())
         if response.status_code != 200:
             raise self._error(op, response)
-        data = response.json()
-        now = time.time()
-        return Token(
-            value=data["access_token"],
-            scope=data.get("scope", self.env.scope),
-            expires_at=now + float(data.get("expires_in", 86400)),
-            obtained_at=now,
-        )
+        return token_from(response, self.env.scope)
 
     def _revoke_token(self, token: Token) -> None:
         op = spec.get("revoke_token")
+        body = {"client_id": self.env.client_id, "client_secret": self.env.client_secret}
         with suppress(ConnectError):  # the token expires by itself; closing must not fail
-            self.request("POST", op.path, json=self._token_body(token=token.value), auth=_NoAuth())
+            self.request("POST", op.path, json={**body, "token": token.value}, auth=_NoAuth())
 
     def close(self) -> None:
         """Revoke the token (if no other session shares it) and close connections."""
@@ -441,25 +344,14 @@ class ConnectSession(requests.Session):
         tell the call is wrong, and the typed API errors otherwise.
         """
         op = spec.get(operation)
-        if body is not None and not isinstance(body, Mapping) and _has_body_field(op):
-            params["body"], body = body, None  # the field called body, given by name
         path_params, query, payload = arguments.split(op, body, params)
-        if op.deprecation is not None:
-            replacement = f"use {op.replacement}" if op.replacement else "it has no replacement"
-            _warn_once(
-                f"op:{op.name}", f"{op.name} is deprecated: {replacement}. {op.deprecation.note}"
-            )
-        for field_path, instead in spec.deprecated_fields_in(op.request, payload):
-            advice = f"use {instead}" if instead else "it has no replacement"
-            _warn_once(
-                f"request:{op.name}.{field_path}",
-                f"{op.name}: field {field_path} is deprecated: {advice}",
-            )
+        arguments.warn_deprecated(op, payload)
         path = op.url_path(**path_params)
         response = self.request(op.method, path, params=query or None, json=payload)
         if response.status_code >= 400:
             error = self._error(op, response)
-            if self._recoverable(op, error, response, path, payload):
+            key = (self.base_url, op.name, path)
+            if writes.recoverable(op, error, payload, key, getattr(response, "doubt", None)):
                 return self._read_back(op, path_params, payload)
             raise error
         result = Result(
@@ -492,29 +384,6 @@ class ConnectSession(requests.Session):
     read_order_items = _pulls.read_order_items
     read_link = _pulls.read_link
 
-    def _recoverable(
-        self,
-        op: Operation,
-        error: APIError,
-        response: requests.Response,
-        path: str,
-        payload: Any,
-    ) -> bool:
-        """A create carrying the caller's own id that met "already exists" because an earlier
-        attempt of it may have been carried out: in this call (a lost answer, a connection
-        broken after sending, a 5xx), or in an earlier call that ended in doubt. Anything else
-        is a genuine duplicate, and an error."""
-        ident = writes.identity(op, payload)
-        if not (
-            ident is not None
-            and error.status == 400
-            and error.key == op.identity
-            and "already exists" in error.message
-        ):
-            return False
-        in_doubt = writes.IN_DOUBT.take((self.base_url, op.name, path, ident))
-        return getattr(response, "doubt", None) is not None or in_doubt
-
     def _read_back(self, op: Operation, path_params: dict[str, Any], payload: Any) -> Result:
         reader = spec.get(op.read_back or "")
         known = {**path_params, **(payload or {})}
@@ -541,7 +410,7 @@ class ConnectSession(requests.Session):
         (an earlier attempt, or this 5xx) says so, and how to recover."""
         error = api_error(op, response, self.base_url, self.env.client_secret)
         doubt = getattr(response, "doubt", None)
-        return _in_doubt(error, op, writes.identity(op, response.request.body), doubt)  # type: ignore[return-value]
+        return writes.in_doubt(error, op, writes.identity(op, response.request.body), doubt)  # type: ignore[return-value]
 
     def check(self, response: requests.Response) -> requests.Response:
         """Raise the typed error for an error response (of a plain ``get``/``post``...);
@@ -550,34 +419,6 @@ class ConnectSession(requests.Session):
             found = spec.match(response.request.method or "GET", response.request.path_url)
             raise self._error(found[0] if found else None, response)
         return response
-
-
-def _changes_state(op: Operation | None, method: str) -> bool:
-    """Whether a request changes state: as the spec says, else by its method. Token calls
-    change nothing of the partner's."""
-    if op is None:
-        return method not in SAFE_METHODS
-    return op.mutating and op.area != "auth"
-
-
-def _in_doubt(
-    error: ConnectError, op: Operation | None, ident: str | None, doubt: str | None
-) -> ConnectError:
-    """``error``, saying so (and how to recover) when the write it ended may have been
-    carried out."""
-    if doubt is None:
-        return error
-    error.may_have_been_processed = True
-    note = writes.recovery(op, ident, doubt)
-    error.args = (f"{error.args[0]}. {note}" if error.args else note, *error.args[1:])
-    if isinstance(error, APIError):
-        error.message = f"{error.message}. {note}"
-    return error
-
-
-def _has_body_field(op: Operation) -> bool:
-    """Whether the operation's body has a field called ``body`` (``send_chat_message``)."""
-    return op.request is not None and "body" in op.request.model_fields
 
 
 class _NoAuth(requests.auth.AuthBase):
@@ -591,7 +432,7 @@ class _NoAuth(requests.auth.AuthBase):
 class _RefuseHTTP(requests.adapters.BaseAdapter):
     """Plain http never leaves the session (a redirect or a typed URL)."""
 
-    def send(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def send(self, request, *args, **kwargs):
         raise ConfigurationError(f"{request.url}: plain http is refused; Connect is HTTPS only")
 
     def close(self) -> None:

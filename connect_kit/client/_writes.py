@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from ..errors import APIError, ConnectError
 from ..spec.base import Operation
 
 Key = tuple[str, str, str, str]  # (server, operation, path, the caller's id)
@@ -59,6 +60,25 @@ class InDoubt:
 IN_DOUBT = InDoubt()
 
 
+def recoverable(
+    op: Operation, error: APIError, payload: Any, where: tuple[str, str, str], doubt: str | None
+) -> bool:
+    """A create carrying the caller's own id that met "already exists" because an earlier
+    attempt of it may have been carried out: in this call (``doubt``: a lost answer, a
+    connection broken after sending, a 5xx), or in an earlier call that ended in doubt
+    (``where`` is its server, operation and path). Anything else is a genuine duplicate."""
+    ident = identity(op, payload)
+    if not (
+        ident is not None
+        and error.status == 400
+        and error.key == op.identity
+        and "already exists" in error.message
+    ):
+        return False
+    in_doubt = IN_DOUBT.take((*where, ident))
+    return doubt is not None or in_doubt
+
+
 def recovery(op: Operation | None, ident: str | None, cause: str) -> str:
     """What to tell the caller about a write whose outcome is unknown."""
     name = op.name if op is not None else "this request"
@@ -72,3 +92,29 @@ def recovery(op: Operation | None, ident: str | None, cause: str) -> str:
         f"{head} It was not sent again, as repeating it could change state twice; check with "
         "a read before sending it again."
     )
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def changes_state(op: Operation | None, method: str) -> bool:
+    """Whether a request changes state: as the spec says, else by its method. Token calls
+    change nothing of the partner's."""
+    if op is None:
+        return method not in SAFE_METHODS
+    return op.mutating and op.area != "auth"
+
+
+def in_doubt(
+    error: ConnectError, op: Operation | None, ident: str | None, doubt: str | None
+) -> ConnectError:
+    """``error``, saying so (and how to recover) when the write it ended may have been
+    carried out (``doubt`` says why)."""
+    if doubt is None:
+        return error
+    error.may_have_been_processed = True
+    note = recovery(op, ident, doubt)
+    error.args = (f"{error.args[0]}. {note}" if error.args else note, *error.args[1:])
+    if isinstance(error, APIError):
+        error.message = f"{error.message}. {note}"
+    return error

@@ -1,22 +1,18 @@
 """The spec's response models read as column schemas: what each field becomes in a frame.
 
 A model is read once (cached) into a tree: :class:`Node` for objects, :class:`Leaf` for
-typed values, :class:`Nested` for lists of objects. :mod:`connect_kit.data._frames` walks it.
+typed values, :class:`Nested` for lists of objects. The tree is built from the spec's one
+reader (:func:`connect_kit.spec.fields_of`); :mod:`connect_kit.data._frames` walks it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
-import types
-import typing
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Any, Union
 
 from pydantic import BaseModel
 
+from .. import spec
 from ..spec.base import Operation
 
 
@@ -61,86 +57,40 @@ class Nested:
 
 FREE = Node(None, free=True)
 UNKNOWN = Node(None)
-_SCALARS: dict[type, str] = {
-    bool: "boolean",
-    int: "Int64",
-    float: "Float64",
-    str: "string",
-    dt.datetime: "timestamp",
-    dt.date: "date",
+# (JSON type, format) -> column kind; a string of another format is a string
+_KINDS: dict[tuple[str, str | None], str] = {
+    ("string", "date-time"): "timestamp",
+    ("string", "date"): "date",
+    ("string", None): "string",
+    ("integer", None): "Int64",
+    ("number", None): "Float64",
+    ("boolean", None): "boolean",
 }
 
 
 @cache
 def schema(model: type[BaseModel]) -> Node:
     """The known fields of a response model, read once (leaves, objects and nested lists)."""
-    fields = []
-    for name, info in model.model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        part = _part(info.annotation, extra, model)
-        if isinstance(part, Leaf) and extra.get("x-secret"):
-            part = Leaf("string", secret=True)
-        fields.append((info.alias or name, part))
-    return Node(model, tuple(fields))
+    return Node(model, tuple((f.name, _part(f, model)) for f in spec.fields_of(model)))
 
 
-def _part(annotation: Any, extra: Mapping[str, Any], owner: type) -> Leaf | Node | Nested:
-    """What one annotation becomes: a leaf, an object or a nested list."""
-    options = [a for a in _union_args(annotation) if a is not type(None)]
-    categories = _categories_of(options, extra)
-    options = [_strip_annotated(a) for a in options]
-    if categories is not None:
-        return Leaf("category", tuple(categories))
-    if len(options) != 1:
-        numbers = bool(options) and set(options) <= {int, float}
-        return Leaf("Float64" if numbers else "infer")
-    (kind,) = options
-    origin = typing.get_origin(kind) or kind
-    if isinstance(kind, type) and issubclass(kind, BaseModel):
-        return UNKNOWN if kind is owner else schema(kind)
-    if origin is list:
-        (inner,) = typing.get_args(kind) or (Any,)
-        inner = _strip_annotated(inner)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return Nested(inner)
-        inner_origin = typing.get_origin(inner) or inner
-        return Nested(None) if inner_origin in (dict, Any) else Leaf("object")
-    if origin is dict:
-        return FREE
-    return Leaf(next((v for t, v in _SCALARS.items() if kind is t), "infer"))
+def _part(field: spec.FieldShape, owner: type[BaseModel]) -> Leaf | Node | Nested:
+    """What one field becomes: a leaf (a secret one shown redacted), an object or a list."""
+    part = _typed(field, owner)
+    return Leaf("string", secret=True) if field.secret and isinstance(part, Leaf) else part
 
 
-def _categories_of(options: list[Any], extra: Mapping[str, Any]) -> list[Any] | None:
-    """The values of an ``open_enum`` (its ``x-enum``), a ``Literal`` or an ``Enum``."""
-    for option in options:
-        for meta in getattr(option, "__metadata__", ()):  # open_enum(...) | None
-            meta_extra = getattr(meta, "json_schema_extra", None)
-            if isinstance(meta_extra, dict) and "x-enum" in meta_extra:
-                return list(meta_extra["x-enum"])
-    if "x-enum" in extra:
-        return list(extra["x-enum"])
-    return _closed_values(_strip_annotated(options[0])) if len(options) == 1 else None
-
-
-def _closed_values(kind: Any) -> list[Any] | None:
-    """The values of a ``Literal`` or an ``Enum``: categories too."""
-    if typing.get_origin(kind) is typing.Literal:
-        return list(typing.get_args(kind))
-    if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return [member.value for member in kind]
-    return None
-
-
-def _union_args(annotation: Any) -> tuple[Any, ...]:
-    if typing.get_origin(annotation) in (Union, types.UnionType):
-        return typing.get_args(annotation)
-    return (annotation,)
-
-
-def _strip_annotated(annotation: Any) -> Any:
-    if typing.get_origin(annotation) is typing.Annotated:
-        return typing.get_args(annotation)[0]
-    return annotation
+def _typed(field: spec.FieldShape, owner: type[BaseModel]) -> Leaf | Node | Nested:
+    if field.enum:
+        return Leaf("category", tuple(field.enum))
+    if field.type == "object":
+        if field.model is None:
+            return FREE
+        return UNKNOWN if field.model is owner else schema(field.model)
+    if field.type == "array":
+        return Nested(field.model) if field.items in ("object", "any") else Leaf("object")
+    fmt = field.format if field.type == "string" and field.format in ("date-time", "date") else None
+    return Leaf(_KINDS.get((field.type, fmt), "infer"))
 
 
 def record_node(op: Operation | None) -> Node:

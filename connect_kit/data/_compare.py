@@ -18,6 +18,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .. import _redact as redact
@@ -32,20 +33,6 @@ if TYPE_CHECKING:
 
     from ..client import ConnectSession, Result
 
-#: Fields that differ from call to call by nature: timestamps, generated ids and secrets.
-VOLATILE = (
-    "created_at",
-    "updated_at",
-    "expires_at",
-    "delivered_at",
-    "event_timestamp",
-    "event_id",
-    "access_token",
-    "token",
-    "code",
-    "service_option_reference",
-    "service_option_hold.id",
-)
 DIFF_KINDS = ("changed", "type_changed", "only_in_a", "only_in_b")
 
 
@@ -83,7 +70,8 @@ class Comparison:
         a, b: the two sides (environment, answer or error, latencies).
         differences: what differs, volatile and noisy fields left out; the values of secret
             fields (tokens, codes, secrets, also inside a subtree) show as ``[redacted]``.
-        ignored: the glob patterns that were left out.
+        ignored: what was left out: the volatile fields' paths (each only where it is),
+            then the glob patterns.
         drift_items: how each side departs from the spec.
         writes: True when the operation changes state: two real writes were made.
         notes: things worth knowing before reading the differences.
@@ -225,8 +213,31 @@ def _hidden(value: Any, secret: bool) -> Any:
 # Comparing ------------------------------------------------------------------------------
 
 
-def _patterns(ignore: Iterable[str] | None, volatile: bool) -> tuple[str, ...]:
-    return (*(VOLATILE if volatile else ()), *(ignore or ()))
+def volatile_paths(op: Operation) -> tuple[str, ...]:
+    """Where ``op``'s answers differ from call to call by nature, as diff patterns: the
+    fields that the spec marks volatile (timestamps, generated ids) or secret (tokens, codes).
+
+    Each is left out where it is, not wherever its name appears: an order's ``created_at``
+    is, a warning's ``code`` is not.
+
+    >>> from connect_kit import spec
+    >>> volatile_paths(spec.get("list_orders"))
+    ('orders[*].created_at', 'orders[*].fulfillment_details.delivered_at')
+    """
+    return _volatile(op.response) if op.response is not None else ()
+
+
+@cache
+def _volatile(model: type[spec.ResponseModel]) -> tuple[str, ...]:
+    marked = (f.path for f in spec.fields(model) if f.volatile or f.secret)
+    return tuple(path.replace("[]", "[*]") for path in marked)
+
+
+def _patterns(
+    op: Operation, ignore: Iterable[str] | None, volatile: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What to leave out: the volatile fields (each where it is), and the caller's globs."""
+    return (volatile_paths(op) if volatile else ()), tuple(ignore or ())
 
 
 def compare_results(
@@ -245,7 +256,8 @@ def compare_results(
     side_b = Side(b.request.env or "b", "", b, None, [b.elapsed.total_seconds() * 1000])
     if side_a.env == side_b.env:
         side_a.env, side_b.env = f"{side_a.env} (a)", f"{side_b.env} (b)"
-    return _assemble(a.operation, side_a, side_b, _patterns(ignore, volatile), writes=False)
+    exact, ignored = _patterns(a.operation, ignore, volatile)
+    return _assemble(a.operation, side_a, side_b, ignored, exact=exact, writes=False)
 
 
 def _assemble(
@@ -254,17 +266,21 @@ def _assemble(
     b: Side,
     ignored: tuple[str, ...],
     *,
+    exact: tuple[str, ...] = (),
     writes: bool,
     notes: Sequence[str] = (),
 ) -> Comparison:
     data_a = a.result.json if a.result is not None else MISSING
     data_b = b.result.json if b.result is not None else MISSING
-    differences = diff(data_a, data_b, op.response, ignore=ignored) if a.ok and b.ok else []
-    comparison = Comparison(op, a, b, differences, ignored, writes=writes, notes=list(notes))
+    differences = (
+        diff(data_a, data_b, op.response, ignore=ignored, exact=exact) if a.ok and b.ok else []
+    )
+    left_out = (*exact, *ignored)
+    comparison = Comparison(op, a, b, differences, left_out, writes=writes, notes=list(notes))
     comparison.drift_items = [
         row
         for row in drift(op, a.env, data_a, b.env, data_b)
-        if row["kind"] == "deprecated" or not matches(row["path"], ignored)
+        if row["kind"] == "deprecated" or not matches(row["path"], ignored, exact)
     ]
     if writes:
         comparison.notes.append(
@@ -307,7 +323,8 @@ def compare(
         envs: the two environments (any declared ones).
         allow_writes: needed for an operation that changes state; two real writes are made.
         ignore: more glob patterns of paths to leave out (``"stores[*].time_zone"``).
-        volatile: leave out timestamps, generated ids and tokens (:data:`VOLATILE`).
+        volatile: leave out timestamps, generated ids and tokens: the fields the spec marks
+            volatile or secret, each where it is (:func:`volatile_paths`).
         learn_noise: call the first environment twice more and leave out whatever differs
             between those two calls.
         repeat: calls per environment, for latency percentiles (the first answer is compared).
@@ -336,11 +353,11 @@ def compare(
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             a, b = pool.map(lambda s: _call(s, op, params, repeat), (first, second))
-        ignored = _patterns(ignore, volatile)
-        if learn_noise and a.ok:
-            again = _call(first, op, params, 1)
-            if again.ok:
-                noise = diff(a.result.json, again.result.json, op.response, ignore=ignored)
+        exact, ignored = _patterns(op, ignore, volatile)
+        if learn_noise and a.result is not None:
+            again = _call(first, op, params, 1).result
+            if again is not None:
+                noise = diff(a.result.json, again.json, op.response, ignore=ignored, exact=exact)
                 ignored = (*ignored, *dict.fromkeys(d.pattern for d in noise))
     finally:
         for session in own:
@@ -352,4 +369,4 @@ def compare(
             f"{sandboxed} is the embedded sandbox and the other side is live: differences "
             "may come from the simulator, not from Connect."
         )
-    return _assemble(op, a, b, ignored, writes=op.mutating, notes=notes)
+    return _assemble(op, a, b, ignored, exact=exact, writes=op.mutating, notes=notes)

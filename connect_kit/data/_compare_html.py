@@ -21,19 +21,27 @@ if TYPE_CHECKING:
 
 
 class ShownSide(Protocol):
-    env: str
-    latencies_ms: list[float]
+    @property
+    def env(self) -> str: ...
+    @property
+    def latencies_ms(self) -> list[float]: ...
 
 
 class Shown(Protocol):
     """What the HTML shows of a comparison."""
 
-    operation: Operation
-    a: ShownSide
-    b: ShownSide
-    differences: Sequence[Difference]
-    notes: list[str]
-    ignored: tuple[str, ...]
+    @property
+    def operation(self) -> Operation: ...
+    @property
+    def a(self) -> ShownSide: ...
+    @property
+    def b(self) -> ShownSide: ...
+    @property
+    def differences(self) -> Sequence[Difference]: ...
+    @property
+    def notes(self) -> list[str]: ...
+    @property
+    def ignored(self) -> tuple[str, ...]: ...
 
     @property
     def verdict(self) -> str: ...

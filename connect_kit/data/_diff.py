@@ -21,12 +21,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import orjson
 from pydantic import BaseModel
 
-from ._columns import Nested, Node, schema
+from ..spec import fields_of, json_type
 
 __all__ = [
     "CHANGED",
@@ -105,10 +105,16 @@ Step = Difference | Frame
 
 _NO_MODELS: Final[Models] = (None, None)
 _NUMBERS: Final = frozenset({int, float})
+_NUMBER_TYPES: Final = {"integer", "number"}  # one type to JSON: 1 against 1.5 is a change
 
 
 def diff(
-    a: Any, b: Any, model: Model | None = None, *, ignore: Iterable[str] = ()
+    a: Any,
+    b: Any,
+    model: Model | None = None,
+    *,
+    ignore: Iterable[str] = (),
+    exact: Iterable[str] = (),
 ) -> list[Difference]:
     """The differences between two JSON values, in walk order (``a``'s order first).
 
@@ -122,6 +128,8 @@ def diff(
         ignore: globs of paths or patterns to leave out, subtree and all: ``"*.created_at"``,
             ``"stores[*].time_zone"``, ``"access_token"``. A glob without ``.`` or ``[`` also
             matches a field of that name at any depth. See :func:`matches`.
+        exact: paths or patterns to leave out, subtree and all, only where they are (no
+            wildcards, no any-depth rule): ``"orders[*].created_at"``, ``"created_at"``.
 
     Returns:
         One :class:`Difference` per place where ``a`` and ``b`` differ; ``[]`` when equal.
@@ -154,7 +162,7 @@ def diff(
         raise TypeError(
             f"model must be a pydantic model class such as spec.get(name).response, not {model!r}"
         )
-    skip = _matcher(_globs(ignore))
+    skip = _matcher(_globs(ignore), frozenset(_globs(exact)))
     steps: list[Step] = []
     if not _same(a, b):
         _pair(steps, a, b, "", "", None, (model, model), skip)
@@ -164,7 +172,7 @@ def diff(
         if type(step) is Difference:
             found.append(step)
         else:
-            children = _expand(*step, skip)  # type: ignore[misc]
+            children = _expand(*cast(Frame, step), skip)
             children.reverse()
             steps.extend(children)
     return found
@@ -187,8 +195,19 @@ def record_key_for(model: Model | None, field: str) -> str | None:
     return getattr(items, "record_key", None)
 
 
-def matches(pattern_or_path: str, globs: Iterable[str]) -> bool:
-    """Whether a path or pattern is matched by one of ``globs`` (the ``ignore`` test).
+@cache
+def _fields(model: Model) -> dict[str, Models]:
+    """For each field of ``model`` holding an object or a list of objects: their models."""
+    return {
+        f.name: (None, f.model) if f.type == "array" else (f.model, None)
+        for f in fields_of(model)
+        if f.model is not None
+    }
+
+
+def matches(pattern_or_path: str, globs: Iterable[str], exact: Iterable[str] = ()) -> bool:
+    """Whether a path or pattern is matched by one of ``globs``, or is one of ``exact`` (the
+    tests of ``ignore`` and ``exact``).
 
     Globs are fnmatch-style and case-sensitive: ``*`` matches any run of characters (dots and
     brackets included) and ``?`` one character, but brackets are literal, since paths
@@ -203,7 +222,7 @@ def matches(pattern_or_path: str, globs: Iterable[str]) -> bool:
     >>> matches("stores[*].flags.alcohol", ["*.pickup", "flags"])
     False
     """
-    skip = _matcher(_globs(globs))
+    skip = _matcher(_globs(globs), frozenset(_globs(exact)))
     return skip is not None and skip(pattern_or_path, pattern_or_path, _last_field(pattern_or_path))
 
 
@@ -246,24 +265,11 @@ def _strictly(x: Any, y: Any) -> bool:
     return True
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list | tuple):
-        return "array"
-    return type(value).__name__
-
-
 def _leaf_kind(x: Any, y: Any) -> str:
-    if x is None or y is None or _json_type(x) == _json_type(y):
+    if x is None or y is None:
         return CHANGED
-    return TYPE_CHANGED
+    kinds = {json_type(x), json_type(y)}
+    return CHANGED if len(kinds) == 1 or kinds == _NUMBER_TYPES else TYPE_CHANGED
 
 
 # The walk ------------------------------------------------------------------------------------
@@ -368,10 +374,9 @@ def _by_position(
     for i, (x, y) in enumerate(zip(xs, ys, strict=False)):
         if not _same(x, y):
             _pair(steps, x, y, f"{path}[{i}]", like, None, models, skip)
-    for i in range(len(ys), len(xs)):
-        _only(steps, xs[i], MISSING, f"{path}[{i}]", like, None, skip)
-    for i in range(len(xs), len(ys)):
-        _only(steps, MISSING, ys[i], f"{path}[{i}]", like, None, skip)
+    for i in range(min(len(xs), len(ys)), max(len(xs), len(ys))):  # the longer side's tail
+        x, y = (xs[i], MISSING) if i < len(xs) else (MISSING, ys[i])
+        _only(steps, x, y, f"{path}[{i}]", like, None, skip)
     return steps
 
 
@@ -400,21 +405,6 @@ def _unique_values(items: list[Any], field: str) -> list[Any] | None:
     return None
 
 
-# The spec's models -----------------------------------------------------------------------------
-
-
-@cache
-def _fields(model: Model) -> dict[str, Models]:
-    """For each field of ``model`` holding an object or a list of objects: their models."""
-    found: dict[str, Models] = {}
-    for name, part in schema(model).fields:
-        if isinstance(part, Node):
-            found[name] = (part.model, None)
-        elif isinstance(part, Nested):
-            found[name] = (None, part.model)
-    return found
-
-
 # Ignore globs ----------------------------------------------------------------------------------
 
 
@@ -423,18 +413,18 @@ def _globs(globs: Iterable[str]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=128)
-def _matcher(globs: tuple[str, ...]) -> Skip | None:
-    """One test for all ``globs``, compiled once; ``None`` when there are none."""
-    if not globs:
+def _matcher(globs: tuple[str, ...], exact: frozenset[str] = frozenset()) -> Skip | None:
+    """One test for all ``globs`` and ``exact`` paths, compiled once; ``None`` for none."""
+    if not globs and not exact:
         return None
     whole = _compile(globs)
-    assert whole is not None
     bare = _compile(tuple(g for g in globs if "." not in g and "[" not in g))
 
     def skip(path: str, pattern: str, name: str | None) -> bool:
         return bool(
-            whole.fullmatch(pattern)
-            or whole.fullmatch(path)
+            pattern in exact
+            or path in exact
+            or (whole is not None and (whole.fullmatch(pattern) or whole.fullmatch(path)))
             or (bare is not None and name is not None and bare.fullmatch(name))
         )
 

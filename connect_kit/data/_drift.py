@@ -9,63 +9,49 @@ differs from the spec.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+from pydantic import BaseModel
 
 from .. import spec
 from ..spec.base import Operation
-from ._columns import Leaf, Nested, Node, schema
 from ._diff import MISSING
 
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "Int64": (int,),
-    "Float64": (int, float),
-    "boolean": (bool,),
-    "timestamp": (str,),
-    "date": (str,),
-    "category": (str, int, float, bool),
-}
+Model = type[BaseModel]
 
 
-def _fits(leaf: Leaf, value: Any) -> bool:
-    expected = _JSON_TYPES.get(leaf.kind)
-    if expected is None or value is None:
-        return True
-    if isinstance(value, bool) and bool not in expected:
-        return False
-    return isinstance(value, expected)
+@cache
+def _shapes(model: Model) -> dict[str, spec.FieldShape]:
+    return {shape.name: shape for shape in spec.fields_of(model)}
 
 
-def _type_name(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "number" if isinstance(value, int | float) else type(value).__name__
-    )
-
-
-def _walk(node: Node, value: Any, path: str, seen: set[str], found: dict[tuple[str, str], str]):
+def _walk(
+    model: Model, value: Any, path: str, seen: set[str], found: dict[tuple[str, str], str]
+) -> None:
     """Record the spec fields present (``seen``) and the drift (``found``) under ``path``."""
-    if not isinstance(value, dict) or node.free:
+    if not isinstance(value, dict):
         return
-    parts = dict(node.fields)
+    shapes = _shapes(model)
     for key, item in value.items():
         where = f"{path}.{key}" if path else key
-        part = parts.get(key)
-        if part is None:
-            if node.model is not None:
-                found.setdefault(("additive", where), f"{_type_name(item)}, not in the spec")
+        shape = shapes.get(key)
+        if shape is None:
+            found.setdefault(("additive", where), f"{spec.json_type(item)}, not in the spec")
             continue
         seen.add(where)
-        if isinstance(part, Leaf):
-            if not _fits(part, item):
-                found.setdefault(
-                    ("type_changed", where),
-                    f"{_type_name(item)} where the spec has {part.kind}",
-                )
-        elif isinstance(part, Node):
-            _walk(part, item, where, seen, found)
-        elif isinstance(part, Nested) and isinstance(item, list):
+        if not shape.admits(item):
+            expected = f"{shape.type} ({shape.format})" if shape.format else shape.type
+            found.setdefault(
+                ("type_changed", where), f"{spec.json_type(item)} where the spec has {expected}"
+            )
+        elif shape.model is None or shape.model is model:  # a value, a free object, itself
+            continue
+        elif shape.type == "object":
+            _walk(shape.model, item, where, seen, found)
+        elif isinstance(item, list):
             for element in item:
-                _walk(part.node, element, f"{where}[*]", seen, found)
+                _walk(shape.model, element, f"{where}[*]", seen, found)
 
 
 def drift(op: Operation, env_a: str, data_a: Any, env_b: str, data_b: Any) -> list[dict]:
@@ -77,7 +63,7 @@ def drift(op: Operation, env_a: str, data_a: Any, env_b: str, data_b: Any) -> li
             continue
         fields: set[str] = set()
         found: dict[tuple[str, str], str] = {}
-        _walk(schema(op.response), data, "", fields, found)
+        _walk(op.response, data, "", fields, found)
         seen[env] = fields
         rows += [
             {"env": env, "path": path, "kind": kind, "detail": detail, "replacement": None}

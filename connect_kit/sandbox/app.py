@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -205,39 +204,6 @@ def endpoint(op: Operation, instance: Instance) -> Callable[[Request], Awaitable
     return serve
 
 
-class SpecRouter:
-    """A fast path in front of Starlette's router: operations indexed by method and by the
-    number of path segments, so a request is matched against a handful of templates instead
-    of every route. Anything it does not find (HEAD, 404, 405, extra routes) goes on to the
-    Starlette app, which knows every route too."""
-
-    def __init__(self, app: Starlette, endpoints: dict[str, Callable[..., Any]]) -> None:
-        self.app = app
-        self.index: dict[tuple[str, int], list[tuple[re.Pattern[str], Callable[..., Any]]]] = {}
-        for op in spec.OPERATIONS.values():
-            pattern = re.compile("^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", op.path) + "$")
-            key = (op.method, op.path.count("/"))
-            self.index.setdefault(key, []).append((pattern, endpoints[op.name]))
-        for routes in self.index.values():  # literal segments before parameters
-            routes.sort(key=lambda route: route[0].pattern.count("(?P"))
-
-    @property
-    def state(self) -> Any:
-        return self.app.state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            for pattern, serve in self.index.get((scope["method"], path.count("/")), ()):
-                found = pattern.match(path)
-                if found:
-                    scope["path_params"] = found.groupdict()
-                    response = await serve(Request(scope, receive))
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
-
-
 async def serve_openapi(request: Request) -> Response:
     instance: Instance = request.app.state.instance
     return JSON(openapi(server=instance.base_url, sandbox=instance.profile.sandbox_api))
@@ -309,7 +275,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def build_app(instance: Instance) -> SpecRouter:
+def build_app(instance: Instance) -> Starlette:
     """The ASGI app that serves one instance."""
     endpoints = {op.name: endpoint(op, instance) for op in spec.OPERATIONS.values()}
     routes = [
@@ -321,4 +287,4 @@ def build_app(instance: Instance) -> SpecRouter:
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
     app.router.redirect_slashes = False  # ".../users/" is an unknown path (404), not a 307
     app.state.instance = instance
-    return SpecRouter(app, endpoints)
+    return app

@@ -3,8 +3,14 @@
 One :class:`Sender` per configured instance. Events are queued by the handlers (which run on
 the sandbox's event loop, so they never wait for the network) and delivered by a background
 thread: it fetches an OAuth token from the retailer's Auth URI (form-encoded client
-credentials), caches it until it expires, POSTs each event as JSON with
-``Authorization: Bearer <token>``, and retries failures with bounded exponential backoff.
+credentials) and POSTs each event as JSON with ``Authorization: Bearer <token>``.
+
+It sends the way the client does: the token is cached and fetched again by the package's
+token cache (:mod:`connect_kit._tokens`: renewed a little before it expires, and once after
+a 401), and failures are retried by its :class:`~connect_kit._retry.RetryPolicy` (bounded
+backoff, an overall deadline, a sane ``Retry-After`` honoured). A callback may be delivered
+twice anyway (receivers key on ``event_id``), so every failure that is not plainly the
+event's fault is retried.
 
 For testing a receiver's idempotency it can send some events twice (``duplicates``, a
 probability, seeded) and deliver small batches out of order (``shuffle``).
@@ -12,6 +18,7 @@ probability, seeded) and deliver small batches out of order (``shuffle``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import random
@@ -23,17 +30,36 @@ from urllib.parse import urlsplit
 
 import requests
 
+from .._retry import RetryPolicy
+from .._tokens import Key, Token, TokenCache
+
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 4  # per event: the first try and three retries
-BACKOFF = 0.1  # seconds before the first retry, doubled each time...
-MAX_BACKOFF = 2.0  # ...up to this
 TIMEOUT = 5.0  # per HTTP request
 SHUFFLE_BATCH = 8  # at most this many events are reordered together
 SHUFFLE_WAIT = 0.05  # how long the sender waits for a batch to fill when shuffling
 DEFAULT_TOKEN_TTL = 3600  # when the token answer has no expires_in
-TOKEN_MARGIN = 5.0  # a cached token is renewed this many seconds before it expires
 PERMANENT = frozenset({400, 403, 404, 405, 410, 413, 415, 422})  # retrying would not help
+RETRIED = frozenset(range(300, 600)) - PERMANENT  # any other answer that is not a 2xx
+
+
+def _no_jitter() -> float:
+    return 1.0  # the whole backoff: 0.1 s, 0.2 s, 0.4 s, as SANDBOX.md says
+
+
+POLICY = RetryPolicy(
+    max_attempts=4,  # per event: the first try and three retries
+    backoff=0.1,
+    max_backoff=2.0,
+    deadline=30.0,
+    max_retry_after=10.0,  # a longer wait would hold up every event queued behind this one
+    statuses=RETRIED,
+    random=_no_jitter,
+)
+
+
+class AuthUriError(Exception):
+    """The retailer's Auth URI gave no token (its message says why; never the secret)."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -77,24 +103,37 @@ _STOP = object()
 class Sender:
     """Delivers one instance's events to one callback URL from a background thread.
 
+    Args:
+        settings: where to send, and how.
+        still_recorded: ``still_recorded(event)`` is False when the handler that recorded
+            the event was rolled back (it is then not sent).
+        retry: the retry policy (:data:`POLICY` by default). Its waits are made on the
+            sender's stop event, so that :meth:`stop` cuts them short.
+
     Attributes:
         delivered: POSTs answered with a 2xx (a duplicate counts twice).
         failures: ``(event_id, reason)`` of the events given up on.
         tokens: tokens fetched from the Auth URI so far.
     """
 
-    def __init__(self, settings: CallbackSettings, still_recorded: Any = None) -> None:
+    def __init__(
+        self,
+        settings: CallbackSettings,
+        still_recorded: Any = None,
+        *,
+        retry: RetryPolicy = POLICY,
+    ) -> None:
         self.settings = settings
-        # ``still_recorded(event)``: False when the handler that recorded it was rolled back
         self._still_recorded = still_recorded
         self._queue: queue.Queue[Any] = queue.Queue()
         self._random = random.Random(settings.seed)
         self._http = requests.Session()
-        self._token: str | None = None
-        self._token_expiry = 0.0
+        self._token_cache = TokenCache()
+        self._key: Key = (settings.auth_url, settings.client_id, "")
         self._busy = 0  # events taken off the queue and not finished yet
         self._idle = threading.Condition()
         self._stopping = threading.Event()
+        self.retry = dataclasses.replace(retry, sleep=self._wait)
         self.delivered = 0
         self.tokens = 0
         self.failures: list[tuple[int, str]] = []
@@ -142,6 +181,9 @@ class Sender:
         )
 
     # the thread's side ---------------------------------------------------------------------
+
+    def _wait(self, seconds: float) -> None:
+        self._stopping.wait(seconds)  # over at once when the sender stops
 
     def _done(self, count: int = 1) -> None:
         with self._idle:
@@ -201,39 +243,57 @@ class Sender:
                 return
 
     def _deliver(self, event: dict[str, Any]) -> str | None:
-        """POST one event, retrying; None once delivered, else why it was given up on."""
-        reason = "not sent"
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                delay = min(BACKOFF * 2 ** (attempt - 1), MAX_BACKOFF)
-                if self._stopping.wait(delay):
-                    return "sender stopped"
+        """POST one event, retried as the policy says; None once delivered, else why it was
+        given up on. A token answered 401 is replaced before the next send, which follows at
+        once the first time (after that, after the policy's wait)."""
+        policy = self.retry
+        started = policy.clock()
+        attempt, stale, resent = 0, None, False  # stale: a token answered 401, to replace
+        while True:
+            attempt += 1
             try:
-                token = self._access_token()
+                token = self._token(stale)
+                stale = None
                 answer = self._http.post(
                     self.settings.url,
                     json=event,
-                    headers={"Authorization": f"Bearer {token}"},
+                    headers={"Authorization": f"Bearer {token.value}"},
                     verify=self.settings.ca_file or True,
                     timeout=TIMEOUT,
                 )
-            except (requests.RequestException, ValueError) as exc:
-                reason = str(exc) if type(exc) is ValueError else type(exc).__name__
-                self._token = None
-                continue
-            if 200 <= answer.status_code < 300:
-                self.delivered += 1
-                return None
-            reason = f"HTTP {answer.status_code}"
-            if answer.status_code == 401:
-                self._token = None  # expired or revoked: fetch a new one and try again
-            elif answer.status_code in PERMANENT:
+            except (requests.RequestException, AuthUriError) as exc:
+                reason = str(exc) if isinstance(exc, AuthUriError) else type(exc).__name__
+                delay = policy.next_delay(attempt, policy.clock() - started)
+            else:
+                if 200 <= answer.status_code < 300:
+                    self.delivered += 1
+                    return None
+                reason = f"HTTP {answer.status_code}"
+                if answer.status_code == 401:
+                    stale = token.value  # expired or revoked: fetch a new one first
+                    if not resent:
+                        resent = True
+                        continue
+                delay = policy.next_delay(
+                    attempt,
+                    policy.clock() - started,
+                    status=answer.status_code,
+                    retry_after=answer.headers.get("Retry-After"),
+                )
+            if delay is None:
                 return reason
-        return reason
+            policy.sleep(delay)
+            if self._stopping.is_set():
+                return "sender stopped"
+            resent = False
 
-    def _access_token(self) -> str:
-        if self._token is not None and time.monotonic() < self._token_expiry:
-            return self._token
+    def _token(self, refused: str | None) -> Token:
+        if refused is not None:
+            return self._token_cache.refresh(self._key, refused, self._fetch_token)
+        return self._token_cache.token(self._key, self._fetch_token, time.time)
+
+    def _fetch_token(self) -> Token:
+        """A new token from the Auth URI (form-encoded client credentials)."""
         s = self.settings
         answer = self._http.post(
             s.auth_url,
@@ -246,14 +306,21 @@ class Sender:
             timeout=TIMEOUT,
         )
         if answer.status_code != 200:
-            raise ValueError(f"the Auth URI answered HTTP {answer.status_code}")
-        body = answer.json()
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise ValueError("the Auth URI's answer has no access_token")
+            raise AuthUriError(f"the Auth URI answered HTTP {answer.status_code}")
+        try:
+            body = answer.json()
+        except ValueError:
+            body = None
+        value = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(value, str) or not value:
+            raise AuthUriError("the Auth URI's answer has no access_token")
         ttl = body.get("expires_in", DEFAULT_TOKEN_TTL)
-        ttl = ttl if isinstance(ttl, int | float) and ttl > 0 else DEFAULT_TOKEN_TTL
-        self._token = token
-        self._token_expiry = time.monotonic() + max(ttl - TOKEN_MARGIN, ttl / 2)
+        ok = isinstance(ttl, int | float) and not isinstance(ttl, bool) and 0 < ttl < 1e9
+        now = time.time()
         self.tokens += 1
-        return token
+        return Token(
+            value=value,
+            scope=body.get("scope") if isinstance(body.get("scope"), str) else None,
+            expires_at=now + (ttl if ok else DEFAULT_TOKEN_TTL),
+            obtained_at=now,
+        )

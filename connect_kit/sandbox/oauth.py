@@ -115,7 +115,7 @@ def issue_token(instance: Instance, body: Any, query: dict[str, str]) -> dict[st
     elif grant_type == "authorization_code":
         record["instacart_user_id"] = _redeem_code(instance, body)
     now = instance.now()
-    lifetime = instance.token_ttl
+    lifetime: float = instance.token_ttl
     if instance.faults.settings.token_lifetime is not None:
         lifetime = min(lifetime, instance.faults.settings.token_lifetime)
     token = secrets.token_urlsafe(32)  # 43 characters, like Connect's
@@ -160,7 +160,7 @@ def _redeem_code(instance: Instance, body: dict[str, Any]) -> int:
         or grant["expires_at"] < instance.now().timestamp()
     ):
         raise OAuthError(400, "invalid_grant", INVALID_GRANT)
-    instance.state.delete("auth_code", digest(code))  # codes are single-use
+    instance.state.delete("auth_code", digest(str(code)))  # codes are single-use
     return grant["instacart_user_id"]
 
 

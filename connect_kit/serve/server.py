@@ -1,4 +1,12 @@
-"""Serving the instances: uvicorn over TLS on loopback, in a background thread."""
+"""Serving the instances: uvicorn over TLS on loopback, in a background thread.
+
+The server speaks through :class:`Protocol`, uvicorn's httptools protocol with four
+changes: answers go out without Nagle's delay, the app may drop a connection, a request
+that is not HTTP gets a JSON envelope, and an idle connection is closed at once on stop.
+uvicorn has no public hook for the last three, so :data:`UVICORN_INTERNALS` lists what they
+rely on; ``pyproject.toml`` pins uvicorn to the versions where it holds, and
+``tests/test_serve.py`` checks its shape and each behaviour end to end.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,8 @@ import logging
 import socket
 import threading
 import time
-from typing import Any
+from email.utils import formatdate
+from typing import Any, cast
 
 import orjson
 import uvicorn
@@ -16,44 +25,56 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from .tls import Certificates
 
 HOST = "127.0.0.1"  # loopback only, always
+TRANSPORT = "connect_kit.transport"  # the scope extension that carries the connection
+
+# What Protocol relies on inside uvicorn's HttpToolsProtocol, beyond asyncio's protocol API:
+UVICORN_INTERNALS = {
+    "on_message_begin": "called as a request starts; sets self.scope, the request's scope",
+    "send_400_response": "called with a message when the bytes are not an HTTP request",
+    "shutdown": "called on each connection when the server stops",
+    "cycle": "None before the first request, then its cycle, with response_complete",
+}
 
 
 class Protocol(HttpToolsProtocol):
     """uvicorn's protocol, handing the app its transport so a fault can drop a connection."""
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    connection: asyncio.Transport | None = None  # ours, set when the connection is made
+
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
+        self.connection = transport
         sock = transport.get_extra_info("socket")
-        if sock is not None:  # answers go out at once (asyncio's TLS writes otherwise wait
-            # for the client's delayed ACK: 40 ms a request without uvloop)
+        if sock is not None:  # answers go out at once, not after the client's delayed ACK
+            # (40 ms a request); asyncio and uvloop set it on TCP transports too, this makes
+            # sure of it whatever the loop
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self.scope["extensions"] = {"connect_kit.transport": self.transport}
+        scope = cast(dict[str, Any], self.scope)
+        scope.setdefault("extensions", {})[TRANSPORT] = self.connection
 
     def send_400_response(self, msg: str) -> None:
         """A request that is not even HTTP still gets the API's error envelope, not plain text."""
+        connection = self.connection
+        if connection is None:  # pragma: no cover - uvicorn parses only after connection_made
+            return
         body = orjson.dumps({"error": {"message": msg.rstrip("."), "code": None}, "meta": {}})
-        content = [b"HTTP/1.1 400 Bad Request\r\n"]
-        for name, value in self.server_state.default_headers:
-            content.extend([name, b": ", value, b"\r\n"])
-        content.extend(
-            [
-                b"content-type: application/json\r\n",
-                b"content-length: %d\r\n" % len(body),
-                b"connection: close\r\n\r\n",
-                body,
-            ]
+        connection.write(
+            b"HTTP/1.1 400 Bad Request\r\n"
+            b"date: %s\r\n"
+            b"content-type: application/json\r\n"
+            b"content-length: %d\r\n"
+            b"connection: close\r\n\r\n%s" % (formatdate(usegmt=True).encode(), len(body), body)
         )
-        self.transport.write(b"".join(content))
-        self.transport.close()
+        connection.close()
 
     def shutdown(self) -> None:
         # An idle keep-alive connection is closed at once: a TLS close would wait for the
         # client's close_notify, which an idle pooled client never sends.
-        if self.cycle is None or self.cycle.response_complete:
-            self.transport.abort()
+        if self.connection is not None and (self.cycle is None or self.cycle.response_complete):
+            self.connection.abort()
         else:
             super().shutdown()
 

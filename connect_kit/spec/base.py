@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -55,17 +55,24 @@ class ResponseModel(BaseModel):
 
 
 def open_enum(*values: str, **field_kwargs: Any) -> Any:
-    """A response string whose documented values are listed but not enforced.
+    """The values of a response string, listed but not enforced: ``Annotated[str,
+    open_enum("each", "lb")]``.
 
     Responses must tolerate values added later, so the values travel as ``x-enum``
     metadata (used for categorical dtypes and widget hints), not as a constraint.
     """
-    return Annotated[str, Field(json_schema_extra={"x-enum": list(values)}, **field_kwargs)]
+    return Field(json_schema_extra={"x-enum": list(values)}, **field_kwargs)
 
 
 def secret(**field_kwargs: Any) -> Any:
     """A field holding a secret (client secret, token, password): never shown or logged."""
     return Field(json_schema_extra={"format": "password", "x-secret": True}, **field_kwargs)
+
+
+def volatile(default: Any = ..., **field_kwargs: Any) -> Any:
+    """A response field that differs from call to call by nature: a timestamp, an id the
+    server generates. Comparisons leave these out unless asked to keep them."""
+    return Field(default, json_schema_extra={"x-volatile": True}, **field_kwargs)
 
 
 def deprecated_field(replacement: str | None, **field_kwargs: Any) -> Any:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .base import RequestModel, ResponseModel, StrictObject, deprecated_field, open_enum
+from .base import (
+    RequestModel,
+    ResponseModel,
+    StrictObject,
+    deprecated_field,
+    open_enum,
+    volatile,
+)
 
 PostalCode = Annotated[
     str,
@@ -33,6 +40,8 @@ Timestamp = Annotated[
     datetime, AfterValidator(_plausible), Field(description="ISO 8601, years 1970 to 2999.")
 ]
 ReplacementPolicy = Literal["no_replacements", "users_choice", "shoppers_choice"]
+REPLACEMENT_POLICIES: tuple[str, ...] = get_args(ReplacementPolicy)
+POS_PAYMENT_METHODS = ("UNSPECIFIED", "UNKNOWN", "MARQETA", "BYPASS")
 
 
 class Address(RequestModel):
@@ -166,12 +175,10 @@ class OrderItemResponse(ResponseModel):
 
     line_num: str
     qty: int | float | None = None
-    qty_unit: open_enum("each", "lb") | None = None
+    qty_unit: Annotated[str, open_enum("each", "lb")] | None = None
     replaced: bool | None = None
     scan_code: str | None = None
-    replacement_policy: open_enum("no_replacements", "users_choice", "shoppers_choice") | None = (
-        None
-    )
+    replacement_policy: Annotated[str, open_enum(*REPLACEMENT_POLICIES)] | None = None
     item: ItemIdentity | None = None
 
 
@@ -179,10 +186,12 @@ class FulfillmentDetails(ResponseModel):
     store_location: str | None = None
     window_starts_at: datetime
     window_ends_at: datetime
-    delivered_at: datetime | None = None
+    delivered_at: datetime | None = volatile(None)
     bag_count: int | None = None
 
 
+#: An order's statuses (reference 3.9), in lifecycle order. The one list: Post-checkout
+#: workflow states, sandbox batch states and callback event names are made from it.
 ORDER_STATUSES = (
     "brand_new",
     "acknowledged",
@@ -202,24 +211,40 @@ ORDER_STATUSES = (
 )
 
 
+def order_statuses(*names: str) -> tuple[str, ...]:
+    """``names``, each checked to be one of :data:`ORDER_STATUSES`: how other lists of the
+    spec and the sandbox name statuses.
+
+    >>> order_statuses("brand_new", "staged")
+    ('brand_new', 'staged')
+    """
+    unknown = [name for name in names if name not in ORDER_STATUSES]
+    if unknown:
+        raise ValueError(f"not order statuses: {', '.join(unknown)}")
+    return names
+
+
 class Order(ResponseModel):
     """An order (reference 3.9): the response of create, get, update, tip, cancel, stage."""
 
     record_key: ClassVar[str | None] = "id"
 
     id: str
-    status: open_enum(*ORDER_STATUSES)
+    status: Annotated[str, open_enum(*ORDER_STATUSES)]
     order_url: str | None = None
-    created_at: datetime | None = None
+    created_at: datetime | None = volatile(None)
     cancellation_reason: (
-        open_enum(
-            "customer_driven",
-            "instacart_driven",
-            "retailer_driven",
-            "shopper_driven",
-            "unbatchable",
-            "other",
-        )
+        Annotated[
+            str,
+            open_enum(
+                "customer_driven",
+                "instacart_driven",
+                "retailer_driven",
+                "shopper_driven",
+                "unbatchable",
+                "other",
+            ),
+        ]
         | None
     ) = None
     locale: str | None = None
@@ -229,7 +254,7 @@ class Order(ResponseModel):
     fulfillment_details: FulfillmentDetails | None = None
     warnings: list[dict[str, Any]] | None = None
     items: list[OrderItemResponse] | None = None
-    pos_payment_method: open_enum("UNSPECIFIED", "UNKNOWN", "MARQETA", "BYPASS") | None = None
+    pos_payment_method: Annotated[str, open_enum(*POS_PAYMENT_METHODS)] | None = None
 
 
 class OrdersResponse(ResponseModel):

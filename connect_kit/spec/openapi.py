@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from . import OPERATIONS
 from .auth import OAuthErrorBody
@@ -33,7 +33,7 @@ _OAUTH_ERRORS = {
 
 @cache
 def _schemas() -> tuple[dict[Any, Any], dict[str, Any]]:
-    models: list[tuple[type, str]] = [
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
         (ErrorEnvelope, "serialization"),
         (OAuthErrorBody, "serialization"),
     ]

@@ -10,57 +10,36 @@ sandbox's choice (see the sandbox's SANDBOX.md, "Post-checkout").
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import Field, model_validator
 
-from .base import Operation, RequestModel, ResponseModel, StrictObject, open_enum
-from .common import Timestamp
+from .base import Operation, RequestModel, ResponseModel, StrictObject, open_enum, volatile
+from .common import ORDER_STATUSES, Timestamp
 
 SCOPE = "connect:post_checkout"
-WORKFLOW_STATES = (
-    "brand_new",
-    "acknowledged",
-    "picking",
-    "verifying_replacements",
-    "checkout",
-    "receipt_sanity_check",
-    "bags_check",
-    "staged",
-    "staged_for_delivery",
+#: Workflow states that are not order statuses: the pickup hand-over and the last-mile wait.
+HANDOVER_STATES = (
     "waiting_for_delivery",
-    "acknowledged_for_delivery",
-    "at_store",
-    "bags_verified",
     "ready_for_pickup",
     "user_at_store",
     "runner_awaiting",
     "runner_acknowledged",
-    "delivering",
-    "delivered",
-    "canceled",
 )
+#: An order's ``workflow_state`` as its customer sees it: its status, or a hand-over state
+#: (listed before the order is on its way, as they come in an order's life).
+_ON_ITS_WAY = ORDER_STATUSES.index("delivering")
+WORKFLOW_STATES = (*ORDER_STATUSES[:_ON_ITS_WAY], *HANDOVER_STATES, *ORDER_STATUSES[_ON_ITS_WAY:])
 FULFILLMENT_TYPES = ("delivery", "last_mile_delivery", "pickup")
 PICKUP_CATEGORIES = ("curbside", "locker", "in_store")
 ITEM_STATUSES = ("NOT_PICKED", "FOUND", "REPLACED", "TO_REFUND", "APPROVED", "REJECTED")
 REPLACEMENT_STATUSES = ("PENDING", "APPROVED", "REJECTED")
-VEHICLE_TYPES = ("hatchback", "minivan", "sedan", "suv", "truck", "other")
-VEHICLE_COLORS = (
-    "black",
-    "blue",
-    "brown",
-    "gray",
-    "green",
-    "yellow",
-    "orange",
-    "red",
-    "silver",
-    "white",
-)
 VehicleType = Literal["hatchback", "minivan", "sedan", "suv", "truck", "other"]
 VehicleColor = Literal[
     "black", "blue", "brown", "gray", "green", "yellow", "orange", "red", "silver", "white"
 ]
+VEHICLE_TYPES: tuple[str, ...] = get_args(VehicleType)
+VEHICLE_COLORS: tuple[str, ...] = get_args(VehicleColor)
 PARTIES = ("user", "driver")
 
 
@@ -73,12 +52,12 @@ class PostCheckoutOrder(ResponseModel):
     record_key: ClassVar[str | None] = "id"
 
     id: str
-    created_at: datetime | None = None
-    workflow_state: open_enum(*WORKFLOW_STATES)
-    fulfillment_type: open_enum(*FULFILLMENT_TYPES)
+    created_at: datetime | None = volatile(None)
+    workflow_state: Annotated[str, open_enum(*WORKFLOW_STATES)]
+    fulfillment_type: Annotated[str, open_enum(*FULFILLMENT_TYPES)]
     window_starts_at: datetime | None = None
     window_ends_at: datetime | None = None
-    pickup_category: open_enum(*PICKUP_CATEGORIES) | None = None
+    pickup_category: Annotated[str, open_enum(*PICKUP_CATEGORIES)] | None = None
 
 
 class HandlingAddress(ResponseModel):
@@ -128,7 +107,7 @@ class LineItemDetail(ResponseModel):
     name: str
     image_url: str | None = None
     quantity: str
-    cost_unit: open_enum("each", "lb")
+    cost_unit: Annotated[str, open_enum("each", "lb")]
 
 
 class LineItem(ResponseModel):
@@ -137,8 +116,8 @@ class LineItem(ResponseModel):
     record_key: ClassVar[str | None] = "id"
 
     id: str
-    status: open_enum(*ITEM_STATUSES)
-    replacement_status: open_enum(*REPLACEMENT_STATUSES) | None = None
+    status: Annotated[str, open_enum(*ITEM_STATUSES)]
+    replacement_status: Annotated[str, open_enum(*REPLACEMENT_STATUSES)] | None = None
     certified_delivery: bool | None = None
     item: LineItemDetail
     replacement: LineItemDetail | None = None
@@ -196,11 +175,11 @@ class ChatMessage(ResponseModel):
 
     id: int
     order_id: int
-    created_at: datetime
+    created_at: datetime = volatile()
     recipient_id: int
-    recipient_type: open_enum(*PARTIES)
+    recipient_type: Annotated[str, open_enum(*PARTIES)]
     sender_id: int
-    sender_type: open_enum(*PARTIES)
+    sender_type: Annotated[str, open_enum(*PARTIES)]
     read: bool
     body: str | None = None
 
@@ -221,9 +200,9 @@ class SendChatMessageRequest(RequestModel):
 class SentChatMessage(ResponseModel):
     record_key: ClassVar[str | None] = "id"
 
-    id: int
-    type: open_enum("CHAT")
-    created_at: datetime
+    id: int = volatile(description="A new message on every call.")
+    type: Annotated[str, open_enum("CHAT")]
+    created_at: datetime = volatile()
     timezone: str | None = None
 
 
@@ -237,9 +216,9 @@ class LifecycleMessage(ResponseModel):
     record_key: ClassVar[str | None] = "id"
 
     id: str
-    workflow_state: open_enum(*WORKFLOW_STATES)
+    workflow_state: Annotated[str, open_enum(*WORKFLOW_STATES)]
     message: str
-    created_at: datetime
+    created_at: datetime = volatile()
 
 
 class OrderMessagesMetadata(ResponseModel):
@@ -263,7 +242,7 @@ class InstructionImage(ResponseModel):
 class PickupInstruction(ResponseModel):
     record_key: ClassVar[str | None] = "category"
 
-    category: open_enum(*PICKUP_CATEGORIES)
+    category: Annotated[str, open_enum(*PICKUP_CATEGORIES)]
     instruction: str
     instruction_images: list[InstructionImage] | None = None
 
@@ -287,9 +266,9 @@ class VehicleInfo(ResponseModel):
 
     id: int
     model: str | None = None
-    vehicle_type: open_enum(*VEHICLE_TYPES) | None = None
+    vehicle_type: Annotated[str, open_enum(*VEHICLE_TYPES)] | None = None
     license_plate: str | None = None
-    color: open_enum(*VEHICLE_COLORS) | None = None
+    color: Annotated[str, open_enum(*VEHICLE_COLORS)] | None = None
     color_hex: str | None = None
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from .base import Deprecation, Operation, RequestModel, ResponseModel, open_enum
+from .base import Deprecation, Operation, RequestModel, ResponseModel, open_enum, volatile
 from .common import Address, Cents, DesiredWindow, OrderItem, PostalCode, Timestamp
 
 WINDOW_TYPES = ("scheduled", "eta", "priority_eta")
@@ -84,7 +85,7 @@ class ReserveWithCartRequest(RequestModel):
 class Window(ResponseModel):
     start_at: dt.datetime | None = None
     end_at: dt.datetime | None = None
-    type: open_enum(*WINDOW_TYPES)
+    type: Annotated[str, open_enum(*WINDOW_TYPES)]
     asap: bool | None = None
 
 
@@ -100,7 +101,9 @@ class ServiceOption(ResponseModel):
     record_key = "id"
 
     id: int
-    service_option_reference: str | None = None
+    service_option_reference: str | None = volatile(
+        None, description="Made for each listing: give it to reserve_desired_window."
+    )
     date: dt.date | None = None
     window: Window
     availability: Availability | None = None
@@ -115,8 +118,8 @@ class ServiceOptions(ResponseModel):
 class Hold(ResponseModel):
     record_key = "id"
 
-    id: int
-    expires_at: dt.datetime
+    id: int = volatile(description="A new hold on every reserve call.")
+    expires_at: dt.datetime = volatile()
     service_option: ServiceOption
 
 

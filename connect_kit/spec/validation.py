@@ -5,7 +5,7 @@ Both sides use it: the sandbox to answer 400s, the session to refuse a call befo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,7 +22,7 @@ def dotted(loc: Iterable[str | int], prefix: str = "") -> str:
     return key or "body"
 
 
-def message(error: dict[str, Any]) -> str:
+def message(error: Mapping[str, Any]) -> str:
     """A short message for one pydantic error ("can't be blank" for a missing field)."""
     kind = error["type"]
     if kind == "missing":

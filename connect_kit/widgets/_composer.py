@@ -18,11 +18,11 @@ from .. import spec
 from ..client import ConnectSession, Result, kind_of, resolve, settings
 from ..data._frames import to_frame
 from ..errors import ConnectError, InvalidRequestError
-from ._fields import MISSING, Field, make_field
+from ..snippets import LANGUAGES, snippet
+from ._fields import MISSING, Field, form_fields
 
 T = TypeVar("T")
 TABS = ("Table", "JSON", "Headers", "Code", "History")
-LANGUAGES = ("curl", "python", "java", "go")
 
 
 def environment_options() -> list[tuple[str, str]]:
@@ -47,18 +47,6 @@ def operation_options(text: str = "") -> list[tuple[str, str]]:
         (f"{op.area} · {op.group} · {op.name}{' (deprecated)' if op.deprecated else ''}", op.name)
         for op in ops
     ]
-
-
-def fields_for(op: spec.Operation) -> list[Field]:
-    """Inputs for the operation's path parameters, query parameters and body fields."""
-    fields = [make_field(name, kind, None, True, "path") for name, kind in op.path_params.items()]
-    fields += [make_field(name, kind, None, True, "query") for name, kind in op.query.items()]
-    if op.request is not None:
-        for name, info in op.request.model_fields.items():
-            if info.deprecated:
-                continue
-            fields.append(make_field(name, info.annotation, info, info.is_required(), "body"))
-    return fields
 
 
 def _pre(text: str) -> str:
@@ -142,7 +130,7 @@ class Composer(w.VBox):
             f"<div><code>{op.method} {html.escape(op.path)}</code> — {html.escape(op.summary)}"
             f"</div>{notice}"
         )
-        self.fields = fields_for(op)
+        self.fields = form_fields(op)
         user = [self.as_user] if op.area == "post_checkout" else []
         self.form.children = [*user, *(field.box for field in self.fields)]
         self.message.value = ""
@@ -287,10 +275,6 @@ def _describe(error: BaseException) -> str:
 
 
 def _code(result: Result) -> str:
-    try:
-        from ..snippets import snippet
-    except ImportError:  # snippets are optional here
-        return _pre("(code snippets are not available)")
     parts = []
     for lang in LANGUAGES:
         parts.append(f"<b>{lang}</b>{_pre(str(snippet(result, lang)))}")

@@ -1,58 +1,37 @@
-"""One input widget per field of the spec: the widget follows the field's type."""
+"""One input widget per field of the spec: the widget follows what the spec's reader says
+the field is (:class:`connect_kit.spec.FieldShape`)."""
 
 from __future__ import annotations
 
 import html
 import json
 import os
-import types
-import typing
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import ipywidgets as w
-from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from ..spec.validation import field_errors
+from .. import spec
 
 MISSING = object()  # an optional field left empty: not sent
 LAYOUT = w.Layout(width="420px")
 STYLE = {"description_width": "190px"}
+# JSON type -> input kind; objects, arrays and unions of them are typed as JSON
+_KINDS = {"boolean": "bool", "integer": "int", "number": "float", "object": "json", "array": "json"}
 
 
-def _options(annotation: Any) -> tuple[list[Any], bool]:
-    """The non-None members of an annotation (through Optional and Annotated), and whether
-    None is allowed."""
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = typing.get_args(annotation)
-        members = [a for a in args if a is not type(None)]
-        flat = [m for member in members for m in _options(member)[0]]
-        return flat, type(None) in args
-    return [annotation], False
-
-
-def _kind(annotation: Any) -> tuple[str, Any]:
-    members, _ = _options(annotation)
-    if len(members) != 1:
-        return ("json", None) if any(_is_complex(m) for m in members) else ("text", None)
-    (kind,) = members
-    if typing.get_origin(kind) is typing.Literal:
-        return "choice", typing.get_args(kind)
-    for python, name in ((bool, "bool"), (int, "int"), (float, "float"), (str, "text")):
-        if kind is python:
-            return name, None
-    if kind in (datetime, date):
-        return "time", kind
-    return ("json", None) if _is_complex(kind) else ("text", None)
-
-
-def _is_complex(kind: Any) -> bool:
-    origin = typing.get_origin(kind) or kind
-    return origin in (list, dict) or (isinstance(kind, type) and issubclass(kind, BaseModel))
+def _kind(shape: spec.FieldShape) -> str:
+    """``choice`` (a closed list of values), ``bool``, ``int``, ``float``, ``time``, ``json``
+    or ``text``."""
+    if shape.enum and not shape.open_enum:
+        return "choice"
+    if shape.type == "string" and shape.format in ("date-time", "date"):
+        return "time"
+    if len(shape.types) > 1:  # a union: JSON if it holds an object or an array
+        return "json" if {"object", "array"} & set(shape.types) else "text"
+    return _KINDS.get(shape.type, "text")
 
 
 @dataclass
@@ -66,7 +45,7 @@ class Field:
     widget: w.Widget
     error: w.HTML
     where: str  # "path", "query" or "body"
-    annotation: Any = None
+    shape: spec.FieldShape | None = None
 
     @property
     def box(self) -> w.Widget:
@@ -123,24 +102,32 @@ class Field:
         return text
 
 
-def _example(info: FieldInfo | None) -> Any:
-    examples = getattr(info, "examples", None) if info is not None else None
-    return examples[0] if examples else None
+def form_fields(op: spec.Operation) -> list[Field]:
+    """Inputs for the operation's path parameters, query parameters and body fields (the
+    deprecated ones left out), read from the spec."""
+    fields = [
+        field_for(spec.shape_of(k, n, required=True), "path") for n, k in op.path_params.items()
+    ]
+    fields += [field_for(spec.shape_of(k, n, required=True), "query") for n, k in op.query.items()]
+    if op.request is not None:
+        fields += [field_for(f, "body") for f in spec.fields_of(op.request) if not f.deprecated]
+    return fields
 
 
 def make_field(
     name: str, annotation: Any, info: FieldInfo | None, required: bool, where: str
 ) -> Field:
+    """The input for a field given by its annotation (see :func:`field_for`)."""
+    return field_for(spec.shape_of(annotation, name, info=info, required=required), where)
+
+
+def field_for(shape: spec.FieldShape, where: str) -> Field:
     """The input for one field: text, number, checkbox, dropdown, time, or JSON."""
-    kind, extra = _kind(annotation)
-    schema_extra = (
-        info.json_schema_extra if info and isinstance(info.json_schema_extra, dict) else {}
-    )
-    secret = bool(schema_extra.get("x-secret"))
+    name, required, example = shape.name, shape.required, shape.example
+    kind = _kind(shape)
     label = f"{name}{' *' if required else ''}"
-    example = _example(info)
     common = {"description": label, "layout": LAYOUT, "style": STYLE}
-    if secret:
+    if shape.secret:
         widget: w.Widget = w.Text(
             value=f"INSTACART_{name.upper()}",
             placeholder="environment variable holding it",
@@ -154,7 +141,7 @@ def make_field(
             else w.Dropdown(options=[("—", None), ("true", True), ("false", False)], **common)
         )
     elif kind == "choice":
-        choices = [(str(v), v) for v in extra]
+        choices = [(str(v), v) for v in shape.enum]
         widget = w.Dropdown(options=choices if required else [("—", None), *choices], **common)
     elif kind == "json":
         text = json.dumps(example, indent=2) if example is not None else ""
@@ -167,24 +154,18 @@ def make_field(
         }.get(kind, "")
         text = "" if example is None else str(example)
         widget = w.Text(value=text, placeholder=placeholder, **common)
-    field = Field(name, kind, required, secret, widget, w.HTML(""), where, annotation)
+    field = Field(name, kind, required, shape.secret, widget, w.HTML(""), where, shape)
     if kind == "json":  # validated as you type
         widget.observe(lambda change: _check_json(field), names="value")
     return field
 
 
 def _check_json(field: Field) -> None:
-    """Syntax first, then the spec's model for the field, as the server would check it."""
+    """Syntax first, then the spec's type for the field, as the server would check it."""
     try:
         value = field.read()
     except ValueError as exc:
         field.show_error(str(exc))
         return
-    if value is not MISSING and field.annotation is not None:
-        try:
-            TypeAdapter(field.annotation).validate_json(json.dumps(value), strict=True)
-        except ValidationError as exc:
-            key, message = field_errors(exc, field.name)[0]
-            field.show_error(f"{key}: {message}")
-            return
-    field.show_error(None)
+    problems = field.shape.problems(value) if value is not MISSING and field.shape else []
+    field.show_error(f"{problems[0][0]}: {problems[0][1]}" if problems else None)

@@ -2,53 +2,21 @@
 
 A handler takes a :class:`Context` and returns the response body as plain data; it raises
 :class:`~connect_kit.sandbox.errors.ApiError` for the API's documented errors. Handlers run
-under the state's lock, so a handler's reads and writes are atomic.
+under the state's lock, so a handler's reads and writes are atomic. The registry itself lives in
+:mod:`._registry`; importing this package imports every handler module, which fills it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-from ..instance import Instance
-from ..oauth import Grant
-from ..state import State
-
-Handler = Callable[["Context"], Any]
-HANDLERS: dict[str, Handler] = {}
-
-
-@dataclass
-class Context:
-    """What a handler gets: the instance, the caller, the typed parameters and the body."""
-
-    instance: Instance
-    grant: Grant | None
-    params: dict[str, Any]
-    body: Any
-
-    @property
-    def state(self) -> State:
-        return self.instance.state
-
-
-def handles(name: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the handler of operation ``name``."""
-
-    def register(function: Handler) -> Handler:
-        HANDLERS[name] = function
-        return function
-
-    return register
-
-
-from . import (  # noqa: E402, F401
+from . import (  # noqa: F401  (imported to register their handlers)
     last_mile,
     lifecycle,
     orders,
     post_checkout,
+    post_checkout_chat,
+    post_checkout_pickup,
     service_options,
     stores,
     users,
 )
+from ._registry import HANDLERS, Context, Handler, handles  # noqa: F401  (the package's names)

@@ -10,7 +10,7 @@ from typing import Any
 from ...spec.common import Address, ItemRef, OrderItem
 from .. import seed
 from ..errors import ApiError, bad_request, not_found, one_or_many
-from . import Context
+from ._registry import Context
 
 DELIVERY_RADIUS_KM = 30.0
 LONG_DISTANCE_RADIUS_KM = 60.0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..errors import bad_request, not_found
-from . import Context, handles
+from ._registry import Context, handles
 from .common import (
     order_or_error,
     posix_locale,
@@ -23,6 +23,7 @@ from .orders import new_order, spend_hold
 
 PARCEL = ("items_count", "bags_count", "items_weight", "cart_total", "alcoholic", "bag_label")
 LAST_MILE = ("last_mile", "dispatch")
+_Moment = TypeVar("_Moment", datetime, datetime | None)  # _local keeps a None a None
 
 
 def _parcel(order: dict[str, Any], body: Any) -> None:
@@ -59,7 +60,7 @@ def _store(ctx: Context, location_code: str):
     return store
 
 
-def _local(moment: datetime | None, store: Any) -> datetime | None:
+def _local(moment: _Moment, store: Any) -> _Moment:
     """A time given without an offset is the store's local time."""
     if moment is None or moment.tzinfo is not None:
         return moment

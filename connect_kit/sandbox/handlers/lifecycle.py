@@ -13,42 +13,14 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from ...spec.common import order_statuses
+from ...spec.sandbox import BATCH_STATES
 from ..errors import bad_request, not_found
 from ..oauth import digest
-from . import Context, handles
+from ._registry import Context, handles
 from .common import iso, product_of, record_event, set_status
 
-SEQUENCES: dict[str, tuple[str, ...]] = {
-    "delivery": (
-        "brand_new",
-        "acknowledged",
-        "picking",
-        "verifying_replacements",
-        "checkout",
-        "receipt_sanity_check",
-        "delivering",
-        "completed",
-    ),
-    "pickup": (
-        "brand_new",
-        "acknowledged",
-        "picking",
-        "verifying_replacements",
-        "checkout",
-        "receipt_sanity_check",
-        "bags_check",
-        "staged",
-    ),
-    "runner_customer": ("brand_new", "at_store", "bags_verified", "completed"),
-    "delivery_only": (
-        "brand_new",
-        "acknowledged_for_delivery",
-        "at_store",
-        "bags_verified",
-        "delivering",
-        "completed",
-    ),
-}
+SEQUENCES: dict[str, tuple[str, ...]] = BATCH_STATES  # the spec's, by batch type
 BATCH_FOR_KIND = {
     "delivery": "delivery",
     "pickup": "pickup",
@@ -57,12 +29,12 @@ BATCH_FOR_KIND = {
 }
 # the order status each batch needs before it can start
 READY = {
-    "delivery": ("brand_new",),
-    "pickup": ("brand_new",),
-    "runner_customer": ("staged",),
-    "delivery_only": ("brand_new", "staged_for_delivery"),
+    "delivery": order_statuses("brand_new"),
+    "pickup": order_statuses("brand_new"),
+    "runner_customer": order_statuses("staged"),
+    "delivery_only": order_statuses("brand_new", "staged_for_delivery"),
 }
-PICKING = ("acknowledged", "picking", "verifying_replacements")
+PICKING = order_statuses("acknowledged", "picking", "verifying_replacements")
 FIRST_SHOPPER_ID = 21_850_710
 FIRST_BATCH_ID = 1
 FIRST_INSTACART_USER_ID = 940_626_754
@@ -188,18 +160,19 @@ def create_shopper_order_item(ctx: Context) -> dict[str, Any]:
     if product is None:
         raise bad_request("Item not found", "item")
     numbers = [int(line["line_num"]) for line in order["items"] if line["line_num"].isdigit()]
-    line = {
+    shopper: dict[str, Any] = {"status": "found"}
+    line: dict[str, Any] = {
         "line_num": str(max(numbers, default=0) + 1),
         "item": {"upc": product.upc, "rrc": product.rrc},
         "count": body.delivered_count if body.delivered_count is not None else 1,
         "added_by_shopper": True,
-        "shopper": {"status": "found"},
+        "shopper": shopper,
     }
     if body.delivered_weight is not None:
         line["weight"] = body.delivered_weight
-        line["shopper"]["delivered_weight"] = body.delivered_weight
+        shopper["delivered_weight"] = body.delivered_weight
     if body.delivered_count is not None:
-        line["shopper"]["delivered_count"] = body.delivered_count
+        shopper["delivered_count"] = body.delivered_count
     order["items"].append(line)
     ctx.state.put("order", order["id"], order)
     return {"success": True}

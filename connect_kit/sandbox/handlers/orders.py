@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import ApiError, bad_request, one_or_many
-from . import Context, handles
+from ._registry import Context, handles
 from .common import (
     check_age,
     check_items,
@@ -58,6 +58,7 @@ def spend_hold(
     before = ctx.state.get("hold", hold_id)
     option = hold_for_order(ctx, hold_id, user_id, kind)
     if option["location_code"] != location_code:
+        assert before is not None  # hold_for_order found the hold
         ctx.state.put("hold", hold_id, before)
         raise bad_request("The hold is for another store", "service_option_hold_id")
     return option

@@ -17,7 +17,7 @@ import orjson
 
 from .. import seed
 from ..errors import bad_request
-from . import Context, handles
+from ._registry import Context, handles
 from .common import (
     check_items,
     iso,
@@ -65,7 +65,7 @@ def _option(
         "preview" if preview else "cart",
     )
     taken = len(holders(ctx, slot_id))
-    record = {
+    record: dict[str, Any] = {
         "id": slot_id,
         "kind": kind,
         "location_code": store.location_code,

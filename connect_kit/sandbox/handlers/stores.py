@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import seed
-from . import Context, handles
+from ._registry import Context, handles
 from .common import stores_near
 
 PARTIAL_KM = 8.0  # a dispatch postal search flags stores this far away as covering part of it

@@ -8,7 +8,7 @@ from typing import Any
 from .. import seed
 from ..errors import ApiError, bad_request
 from ..oauth import digest
-from . import Context, handles
+from ._registry import Context, handles
 from .common import active_user, stores_near, user_or_error
 
 LONG_DISTANCE_KM = 15.0

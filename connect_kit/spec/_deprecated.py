@@ -1,4 +1,4 @@
-"""Questions about a model's fields: which are deprecated, which a response carries."""
+"""Deprecated fields: which a model has, and which a body actually carries."""
 
 from __future__ import annotations
 
@@ -8,17 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-
-def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
-    """The model inside an annotation, and whether it sits in a list."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation, False
-    origin_list = getattr(annotation, "__origin__", None) is list
-    for arg in getattr(annotation, "__args__", ()):
-        model, in_list = _model_of(arg)
-        if model is not None:
-            return model, in_list or origin_list
-    return None, False
+from ._shape import fields
 
 
 def deprecated_fields(model: type[BaseModel], prefix: str = "") -> dict[str, str | None]:
@@ -26,16 +16,7 @@ def deprecated_fields(model: type[BaseModel], prefix: str = "") -> dict[str, str
 
     Values name the replacement field (or ``None``).
     """
-    found: dict[str, str | None] = {}
-    for name, info in model.model_fields.items():
-        path = f"{prefix}{name}"
-        if info.deprecated:
-            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-            found[path] = extra.get("x-replacement")  # type: ignore[assignment]
-        inner, in_list = _model_of(info.annotation)
-        if inner is not None and inner is not model:
-            found.update(deprecated_fields(inner, f"{path}{'[]' if in_list else ''}."))
-    return found
+    return {prefix + f.path: f.replacement for f in fields(model) if f.deprecated}
 
 
 @cache
@@ -60,7 +41,7 @@ def _present(data: Any, parts: list[str]) -> bool:
 def deprecated_fields_in(
     model: type[BaseModel] | None, data: Any
 ) -> Iterator[tuple[str, str | None]]:
-    """The deprecated fields that a response actually carries, with their replacements."""
+    """The deprecated fields that a body actually carries, with their replacements."""
     if model is None:
         return
     for path, replacement in _deprecated(model):
