@@ -350,3 +350,21 @@ def test_a_user_session_gets_a_post_checkout_token(sandbox, unique):
         with pytest.raises(InvalidRequestError) as caught:  # the assertion names no user here
             dev.for_user(f"nobody-{unique}").auth.token()
         assert caught.value.code == "invalid_grant"
+
+
+def test_a_live_session_follows_the_environments_proxies_as_they_change(sandbox, monkeypatch):
+    from connect_kit.errors import TransportError
+
+    live = replace(instance_environment(sandbox, "dev"), sandbox=False)  # trusts the environment
+    with ConnectSession(live, retry=RetryPolicy(max_attempts=1)) as dev:
+        dev.auth.token()
+        assert dev.call("find_delivery_stores", **FIND).status_code == 200
+        monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # a proxy that is not there
+        with pytest.raises(TransportError) as caught:
+            dev.call("find_delivery_stores", **FIND)
+        assert not caught.value.sent  # the proxy refused: nothing reached the server
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert dev.call("find_delivery_stores", **FIND).status_code == 200
+        monkeypatch.delenv("NO_PROXY")
+        monkeypatch.delenv("HTTPS_PROXY")
+        assert dev.call("find_delivery_stores", **FIND).status_code == 200

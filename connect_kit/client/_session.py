@@ -34,6 +34,7 @@ from . import _writes as writes
 from ._auth import USER_SCOPE, ClientCredentials, Token, origin, token_from, token_request
 from ._config import Environment
 from ._deadline import WatchedAdapter, attempt_timeouts, watch
+from ._environ import EnvironmentSettings
 from ._guard import check_request
 from ._history import History
 from ._responses import api_error, error_code, transport_error
@@ -107,6 +108,7 @@ class ConnectSession(requests.Session):
         self.mount("https://", adapter)
         self.mount("http://", _RefuseHTTP())
         self._history = History(history_size)
+        self._environ = EnvironmentSettings()
         self.user_id = user_id  # set: tokens speak for this Connect user (Post-checkout)
         scope = USER_SCOPE if user_id else (env.scope or "")
         self.auth = ClientCredentials(
@@ -172,12 +174,11 @@ class ConnectSession(requests.Session):
         # redirect answered by anything else is worth seeing, not following
         return super().request(method.upper(), self._url(url), *args, **kwargs)
 
-    def merge_environment_settings(self, url, proxies, stream, verify, cert):
-        # requests lets REQUESTS_CA_BUNDLE override a session's own verify: keep ours.
-        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if verify is None and self.verify is not True:
-            settings["verify"] = self.verify
-        return settings
+    def merge_environment_settings(  # type: ignore[override]
+        self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        """Proxies and CA bundle from the environment (see :mod:`._environ`)."""
+        return self._environ.merge(self, url, proxies, stream, verify, cert)
 
     def _path(self, url: str) -> str:
         return url[len(self.base_url) :].split("?", 1)[0] if url.startswith(self.base_url) else url
