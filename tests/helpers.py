@@ -231,3 +231,16 @@ def status_and_key(answer: requests.Response) -> tuple[int, str | None]:
     """(status, meta key) of an error envelope, for messages that are pydantic's wording."""
     status, _, _, key = error_of(answer)
     return status, key
+
+
+def order_through(session: Any, user_id: str, order_id: str, hold_id: int) -> Any:
+    """A delivery order made through a connect-kit session (its Result)."""
+    return session.call(
+        "create_delivery_order",
+        user_id=user_id,
+        order_id=order_id,
+        service_option_hold_id=hold_id,
+        initial_tip_cents=0,
+        address=ADDRESS,
+        items=cart(PEANUT_BUTTER),
+    )

@@ -63,6 +63,19 @@ def bearer(request: Request) -> str:
     return request.headers.get("authorization", "").removeprefix("Bearer ")
 
 
+def loopback(name: str, port: int, ca_file: Path) -> Environment:
+    """A development environment for a test's own server on a loopback port."""
+    return Environment(
+        name,
+        f"https://127.0.0.1:{port}",
+        "id",
+        "hostile-client-secret",
+        ca_bundle=str(ca_file),
+        kind="development",
+        kind_reason="declared by the test",
+    )
+
+
 @contextmanager
 def hostile_server(
     tmp_path: Path,
@@ -87,17 +100,8 @@ def hostile_server(
     sock = bind()
     thread = ServerThread([(make_server(app, certificates), sock)])
     thread.start()
-    env = Environment(
-        name,
-        f"https://127.0.0.1:{sock.getsockname()[1]}",
-        "id",
-        "hostile-client-secret",
-        ca_bundle=str(certificates.ca_file),
-        kind="development",
-        kind_reason="declared by the test",
-    )
     try:
-        yield env, seen
+        yield loopback(name, sock.getsockname()[1], certificates.ca_file), seen
     finally:
         thread.stop()
 
@@ -140,17 +144,8 @@ def trickling_server(
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    env = Environment(
-        "trickle",
-        f"https://127.0.0.1:{listener.getsockname()[1]}",
-        "id",
-        "secret",
-        ca_bundle=str(certificates.ca_file),
-        kind="development",
-        kind_reason="declared by the test",
-    )
     try:
-        yield env
+        yield loopback("trickle", listener.getsockname()[1], certificates.ca_file)
     finally:
         stop.set()
         thread.join(5)

@@ -33,6 +33,21 @@ def user(user_id: str) -> dict[str, str]:
     return {"user_id": user_id, "first_name": "Guarded", "phone_number": "800-555-0100"}
 
 
+def declare_staging(monkeypatch, sandbox, instance: str, url: str | None = None) -> None:
+    """``staging`` in the process environment, with an instance's credentials and CA."""
+    client_id, secret = sandbox.credentials(instance)
+    monkeypatch.setenv("INSTACART_STAGING_URL", url or sandbox.url(instance))
+    monkeypatch.setenv("INSTACART_STAGING_CLIENT_ID", client_id)
+    monkeypatch.setenv("INSTACART_STAGING_CLIENT_SECRET", secret)
+    monkeypatch.setenv("INSTACART_STAGING_CA_BUNDLE", str(sandbox.ca_file))
+
+
+def unknown_host(sandbox) -> str:
+    """The sandbox's dev instance under another name of its host: to connect-kit, an unknown
+    server."""
+    return sandbox.url("dev").replace("127.0.0.1", "localhost")
+
+
 @pytest.fixture
 def prod(sandbox):
     """A session on the sandbox's prod instance, writes not allowed, no token yet."""
@@ -150,11 +165,7 @@ def test_a_dev_named_environment_on_an_unknown_server_is_production_until_declar
 
 def test_a_production_server_cannot_be_declared_development(sandbox, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    client_id, secret = sandbox.credentials("prod")
-    monkeypatch.setenv("INSTACART_STAGING_URL", sandbox.url("prod"))
-    monkeypatch.setenv("INSTACART_STAGING_CLIENT_ID", client_id)
-    monkeypatch.setenv("INSTACART_STAGING_CLIENT_SECRET", secret)
-    monkeypatch.setenv("INSTACART_STAGING_CA_BUNDLE", str(sandbox.ca_file))
+    declare_staging(monkeypatch, sandbox, "prod")
     monkeypatch.setenv("INSTACART_STAGING_KIND", "development")
     with pytest.raises(ConfigurationError, match="sandbox's prod instance"):
         ck.connect("staging")
@@ -196,14 +207,7 @@ def test_the_cli_refuses_a_write_to_a_production_server_named_otherwise(
     sandbox, monkeypatch, tmp_path, capsys, unique
 ):
     monkeypatch.chdir(tmp_path)
-    client_id, secret = sandbox.credentials("dev")
-    # the sandbox's dev instance under another name of its host: an unknown server
-    monkeypatch.setenv(
-        "INSTACART_STAGING_URL", sandbox.url("dev").replace("127.0.0.1", "localhost")
-    )
-    monkeypatch.setenv("INSTACART_STAGING_CLIENT_ID", client_id)
-    monkeypatch.setenv("INSTACART_STAGING_CLIENT_SECRET", secret)
-    monkeypatch.setenv("INSTACART_STAGING_CA_BUNDLE", str(sandbox.ca_file))
+    declare_staging(monkeypatch, sandbox, "dev", unknown_host(sandbox))
     args = ["call", "staging", "create_user", "--user_id", f"cli-{unique}", "--first_name", "C"]
     args += ["--phone_number", "800-555-0100"]
     assert main(args) == 1
@@ -217,13 +221,7 @@ def test_the_composer_asks_before_a_write_to_a_production_server_named_otherwise
     sandbox, monkeypatch, tmp_path, unique
 ):
     monkeypatch.chdir(tmp_path)
-    client_id, secret = sandbox.credentials("dev")
-    monkeypatch.setenv(
-        "INSTACART_STAGING_URL", sandbox.url("dev").replace("127.0.0.1", "localhost")
-    )
-    monkeypatch.setenv("INSTACART_STAGING_CLIENT_ID", client_id)
-    monkeypatch.setenv("INSTACART_STAGING_CLIENT_SECRET", secret)
-    monkeypatch.setenv("INSTACART_STAGING_CA_BUNDLE", str(sandbox.ca_file))
+    declare_staging(monkeypatch, sandbox, "dev", unknown_host(sandbox))
     form = ck.composer("staging", "create_user")
     assert form.send.disabled and form.confirm.layout.display is None  # it asks first
     fields = {f.name: f for f in form.fields}

@@ -8,7 +8,7 @@ import threading
 import warnings
 
 import pytest
-from helpers import ADDRESS, PEANUT_BUTTER, cart, hold, new_user
+from helpers import ADDRESS, hold, new_user, order_through
 from test_session import session_for
 
 from connect_kit.client._retry import RetryPolicy
@@ -195,15 +195,7 @@ def test_a_retried_create_that_meets_already_exists_reads_the_order_back(sandbox
     with session_for(sandbox, retry=policy) as session:
         session.auth.token()
         sandbox.faults("dev", lose_rate=1.0)  # the order is made, the answer is lost
-        result = session.call(
-            "create_delivery_order",
-            user_id=user_id,
-            order_id=order_id,
-            service_option_hold_id=hold_id,
-            initial_tip_cents=0,
-            address=ADDRESS,
-            items=cart(PEANUT_BUTTER),
-        )
+        result = order_through(session, user_id, order_id, hold_id)
         history = session.history
     assert result.recovered and result.operation.name == "get_order"
     assert result.json["id"] == order_id and result.json["status"] == "brand_new"

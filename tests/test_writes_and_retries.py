@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from helpers import ADDRESS, PEANUT_BUTTER, Api, cart, hold, new_user, reserve
+from helpers import ADDRESS, Api, hold, new_user, order_through, reserve
 from hostile import Seen, hostile_server, json_of, trickling_server
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
@@ -64,18 +64,6 @@ def test_whether_a_request_reached_the_server_is_decided_by_type_not_text(exc, s
 # Creates: read back only when an earlier attempt may have been carried out --------------
 
 
-def _order(session, user_id, order_id, hold_id):
-    return session.call(
-        "create_delivery_order",
-        user_id=user_id,
-        order_id=order_id,
-        service_option_hold_id=hold_id,
-        initial_tip_cents=0,
-        address=ADDRESS,
-        items=cart(PEANUT_BUTTER),
-    )
-
-
 @pytest.fixture
 def placed(sandbox, dev, unique):
     """(user_id, order_id, hold_id) of an order already made by the caller."""
@@ -83,13 +71,13 @@ def placed(sandbox, dev, unique):
     new_user(dev, user_id)
     hold_id = hold(dev, user_id)
     with session_for(sandbox) as session:
-        _order(session, user_id, order_id, hold_id)
+        order_through(session, user_id, order_id, hold_id)
     return user_id, order_id, hold_id
 
 
 def test_a_genuine_duplicate_raises_without_retries(sandbox, placed):
     with session_for(sandbox) as session, pytest.raises(InvalidRequestError, match="already"):
-        _order(session, *placed)
+        order_through(session, *placed)
 
 
 def test_a_genuine_duplicate_after_a_429_raises(sandbox, placed):
@@ -99,7 +87,7 @@ def test_a_genuine_duplicate_after_a_429_raises(sandbox, placed):
         sandbox.faults("dev", rate_limit=0.001, retry_after=0.01)
         session.call("find_delivery_stores", **FIND)  # the window's one request
         with pytest.raises(InvalidRequestError, match="already"):
-            _order(session, *placed)  # 429 (not processed), then 'already exists'
+            order_through(session, *placed)  # 429 (not processed), then 'already exists'
         assert session.history.iloc[-1]["attempts"] == 2
     assert waits == [0.01]  # the order met the 429, waited, then met 'already exists'
 
@@ -110,10 +98,10 @@ def test_a_genuine_duplicate_after_a_401_raises(own_sandbox, unique):
     new_user(api, user_id)
     hold_id = hold(api, user_id)
     with session_for(own_sandbox) as session:
-        _order(session, user_id, order_id, hold_id)
+        order_through(session, user_id, order_id, hold_id)
         own_sandbox.expire_tokens("dev")  # the next attempt meets a 401 (not processed)
         with pytest.raises(InvalidRequestError, match="already"):
-            _order(session, user_id, order_id, hold_id)
+            order_through(session, user_id, order_id, hold_id)
         assert session.history.iloc[-1]["attempts"] == 2
 
 
@@ -125,12 +113,12 @@ def test_an_unknown_outcome_says_so_and_sending_again_reads_it_back(sandbox, dev
         session.auth.token()
         sandbox.faults("dev", lose_rate=1.0)  # carried out, the answer lost, no retry left
         with pytest.raises(TransportError) as caught:
-            _order(session, user_id, order_id, hold_id)
+            order_through(session, user_id, order_id, hold_id)
         sandbox.reset_faults()
         error = caught.value
         assert error.may_have_been_processed
         assert "may have been carried out" in str(error) and "same order_id" in str(error)
-        again = _order(session, user_id, order_id, hold_id)  # as the error says
+        again = order_through(session, user_id, order_id, hold_id)  # as the error says
     assert again.recovered and again.json["id"] == order_id
     orders = sandbox.instances["dev"].state.find("order", user_id=user_id)
     assert [o["id"] for o in orders] == [order_id]
@@ -238,7 +226,8 @@ def test_a_create_that_succeeded_after_a_retry_is_no_longer_in_doubt(sandbox, de
     with session_for(sandbox, retry=policy) as session:
         session.auth.token()
         sandbox.faults("dev", error_rate=1.0, error_status=503)  # may have been carried out...
-        assert _order(session, user_id, order_id, hold_id).status_code == 200  # ...then known
+        made = order_through(session, user_id, order_id, hold_id)
+        assert made.status_code == 200  # ...then known
         with pytest.raises(InvalidRequestError, match="already"):  # so a second is a duplicate
-            _order(session, user_id, order_id, hold_id)
+            order_through(session, user_id, order_id, hold_id)
     assert len(waits) == 1

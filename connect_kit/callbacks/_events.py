@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..data import inferred_column
+
 
 class InvalidEvent(ValueError):
     """A callback body that is not an event envelope."""
@@ -69,7 +71,7 @@ def events_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
     for event in events:
         keys.extend(k for k in event["event_metadata"] if k != "order_id" and k not in keys)
     for key in keys:
-        columns[f"metadata.{key}"] = _typed([e["event_metadata"].get(key) for e in events])
+        columns[f"metadata.{key}"] = inferred_column([e["event_metadata"].get(key) for e in events])
     frame = pd.DataFrame(columns)
     frame["event_timestamp"] = frame["event_timestamp"].astype("datetime64[us, UTC]")
     return frame
@@ -77,17 +79,3 @@ def events_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _typed(values: list[Any]) -> Any:
-    present = [v for v in values if v is not None]
-    kinds = {type(v) for v in present}
-    if kinds == {int}:
-        return pd.array(values, dtype="Int64")
-    if kinds and kinds <= {int, float}:
-        return pd.array(values, dtype="Float64")
-    if kinds == {bool}:
-        return pd.array(values, dtype="boolean")
-    if kinds == {str}:
-        return pd.array(values, dtype="string")
-    return pd.Series(values, dtype=object).array

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._compare import Comparison, Side, compare, compare_results
 from ._diff import MISSING, Difference, diff, matches
-from ._frames import Dtypes, nested_frame, records, records_frame, to_frame
+from ._frames import Dtypes, inferred_column, nested_frame, records, records_frame, to_frame
 
 __all__ = [
     "MISSING",
@@ -20,6 +20,7 @@ __all__ = [
     "compare",
     "compare_results",
     "diff",
+    "inferred_column",
     "matches",
     "nested_frame",
     "records",

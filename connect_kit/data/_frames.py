@@ -50,7 +50,7 @@ from ._columns import UNKNOWN, Leaf, Nested, Node, record_node
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["nested_frame", "nested_names", "records", "to_frame"]
+__all__ = ["inferred_column", "nested_frame", "nested_names", "records", "to_frame"]
 
 UNIT = "us"  # covers the spec's years 1970-2999 (nanoseconds stop in 2262)
 TIMESTAMP = f"datetime64[{UNIT}, UTC]"
@@ -319,6 +319,12 @@ def _secret_names() -> frozenset[str]:
 
 
 # Typing: one vectorised call per column -------------------------------------------------
+
+
+def inferred_column(values: list[Any]) -> Any:
+    """Values of a field the spec does not type, as a column typed from what they are
+    (``Int64``, ``Float64``, ``boolean``, ``string``, else objects)."""
+    return _column(values, Leaf("infer"), "")
 
 
 def _column(values: list[Any], leaf: Leaf, path: str, dtype: Any = None) -> Any:

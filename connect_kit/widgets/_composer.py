@@ -93,18 +93,12 @@ class Composer(w.VBox):
         self.confirm.observe(lambda change: self._guard(), names="value")
         self.send.on_click(lambda button: self.submit())
         self._build()
-        super().__init__(
-            [
-                w.HBox([self.env, self.search]),
-                self.operation,
-                self.about,
-                self.form,
-                self.confirm,
-                self.send,
-                self.message,
-                self.tabs,
-            ]
-        )
+        super().__init__(self._rows([w.HBox([self.env, self.search])], self.tabs))
+
+    def _rows(self, head: list[w.Widget], answer: w.Widget) -> list[w.Widget]:
+        """The form's rows: ``head`` (where to send), the request, then ``answer``."""
+        form = [self.operation, self.about, self.form, self.confirm, self.send, self.message]
+        return [*head, *form, answer]
 
     # building -----------------------------------------------------------------------------
 

@@ -21,17 +21,7 @@ class ComparePanel(Composer):
         self.send.description = "Compare"
         self.view = w.HTML()
         self.comparison: Comparison | None = None
-        self.children = [
-            w.HBox([self.env, self.other]),
-            self.search,
-            self.operation,
-            self.about,
-            self.form,
-            self.confirm,
-            self.send,
-            self.message,
-            self.view,
-        ]
+        self.children = self._rows([w.HBox([self.env, self.other]), self.search], self.view)
 
     def _writes_to_prod(self) -> bool:
         """A write where either environment is of the production kind."""

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...spec.common import Address, ItemRef, OrderItem
+from ...spec.events import order_event
 from .. import seed
 from ..errors import ApiError, bad_request, not_found, one_or_many
 from ._registry import Context
@@ -194,7 +195,7 @@ def set_status(ctx: Context, order: dict[str, Any], status: str, **metadata: Any
     """Move an order to ``status``, remember when, and record the callback event."""
     order["status"] = status
     order.setdefault("history", []).append({"status": status, "at": iso(ctx.instance.now())})
-    record_event(ctx, order, f"fulfillment.{status}", **metadata)
+    record_event(ctx, order, order_event(status), **metadata)
 
 
 def record_event(ctx: Context, order: dict[str, Any], name: str, **metadata: Any) -> dict:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from ...spec.common import order_statuses
+from ...spec.events import ITEM_REFUNDED, ITEM_REPLACED, order_event
 from ...spec.sandbox import BATCH_STATES
 from ..errors import bad_request, not_found
 from ..oauth import digest
@@ -213,12 +214,12 @@ def update_shopper_order_item(ctx: Context) -> dict[str, Any]:
         record_event(
             ctx,
             order,
-            "fulfillment.order_item_replacement",
+            ITEM_REPLACED,
             line_num=line["line_num"],
             replacement_item=shopper["replacement_item"],
         )
     elif body.status == "to_refund":
-        record_event(ctx, order, "fulfillment.order_item_refund", line_num=line["line_num"])
+        record_event(ctx, order, ITEM_REFUNDED, line_num=line["line_num"])
     return {"success": True}
 
 
@@ -234,7 +235,7 @@ def simulate_order_callback(ctx: Context) -> dict[str, Any]:
             set_status(ctx, order, "canceled", cancellation_reason="instacart_driven")
             ctx.state.put("order", order["id"], order)
     else:  # rescheduled and late_delivery only send their callback
-        record_event(ctx, order, f"fulfillment.{event}")
+        record_event(ctx, order, order_event(event))
     return {"success": True}
 
 
