@@ -27,7 +27,11 @@ def test_client_credentials_token_looks_like_connects(dev):
     body = answer.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 86400
     assert len(body["access_token"]) == 43 and isinstance(body["created_at"], int)
-    assert "scope" not in body  # echoed only when asked for
+    # no scope asked: every API of the app, and the answer says which (connect/api/access_tokens)
+    granted = set(body["scope"].split())
+    assert {"connect:fulfillment", "connect:recommendations"} <= granted
+    assert {"Connect::Orders::RatingService", "connect:data_ingestion"} <= granted
+    assert "connect:post_checkout" not in granted  # a user's API: another grant type
     assert answer.headers["cache-control"] == "no-store"
     asked = token_call(
         dev, creds(dev, grant_type="client_credentials", scope="connect:fulfillment")

@@ -179,10 +179,15 @@ def test_api_errors_are_typed_and_carry_the_envelope(sandbox, unique):
             dev.call("get_order", user_id=f"u-{unique}", order_id="none")
         raw = dev.post("/v2/fulfillment/users", json={"user_id": 1})
         assert raw.status_code == 400  # raw requests answer as requests does: no raise
+
+
+def test_a_session_gets_a_token_of_each_apis_own_scope(sandbox):
     with session_for(sandbox, scope="connect:recommendations") as other:
-        with pytest.raises(PermissionDeniedError) as caught:
-            other.call("find_delivery_stores", **FIND)
-        assert caught.value.status == 403
+        assert other.call("find_delivery_stores", **FIND).status_code == 200
+        fulfillment = other.tokens.for_scope("connect:fulfillment")
+        assert fulfillment is not other.auth  # one token per API, each limited to it
+        assert fulfillment.token().scope == "connect:fulfillment"
+        assert other.auth.token().scope == "connect:recommendations"
 
 
 def test_the_multi_error_envelope_keeps_every_field_error(sandbox):

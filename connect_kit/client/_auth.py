@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -111,13 +112,59 @@ def origin(url: str) -> str:
 
 
 USER_SCOPE = "connect:post_checkout"  # what a user token (Post-checkout) asks for
+# the APIs a user's token may reach; an app's token reaches the others
+# (connect/api/permissions_scopes)
+USER_SCOPES = frozenset({USER_SCOPE, "connect:recommendations", "Connect::Orders::RatingService"})
+APP_ONLY = frozenset({USER_SCOPE, "account_linking"})
+
+
+class Tokens:
+    """A session's tokens: its own scope's, and, on demand, one per other API's scope its own
+    does not reach (``connect:recommendations`` on a session set to ``connect:fulfillment``),
+    for the same app or the same user. An empty scope setting asks for every API of the app.
+    """
+
+    def __init__(
+        self,
+        who: tuple[str, str, str | None],  # (server, client id, Connect user or None)
+        scope: str,
+        fetch: Callable[[str], Token],
+        revoke: Callable[[Token], None],
+    ) -> None:
+        self._who, self._scope, self._fetch, self._revoke = who, scope, fetch, revoke
+        self._reached = set(scope.replace(",", " ").split())
+        self.default = self._credentials(scope)
+        self._others: dict[str, ClientCredentials] = {}
+        self._lock = threading.Lock()
+
+    def _credentials(self, scope: str) -> ClientCredentials:
+        server, client_id, user_id = self._who
+        key = (server, client_id, scope + (f"@{user_id}" if user_id else ""))
+        return ClientCredentials(key, lambda: self._fetch(scope), self._revoke)
+
+    def for_scope(self, wanted: str | None) -> ClientCredentials:
+        """The tokens for a request to an API of scope ``wanted`` (``None``: the session's)."""
+        user = self._who[2] is not None
+        if not wanted or not self._reached or wanted in self._reached:
+            return self.default
+        if (user and wanted not in USER_SCOPES) or (not user and wanted in APP_ONLY):
+            return self.default  # no token of this grant reaches it: the server says so
+        with self._lock:
+            if wanted not in self._others:
+                self._others[wanted] = self._credentials(wanted)
+            return self._others[wanted]
+
+    def close(self) -> None:
+        for credentials in (self.default, *self._others.values()):
+            credentials.close()
 
 
 def token_request(
     client_id: str | None, client_secret: str | None, scope: str | None, user_id: str | None
 ) -> dict[str, Any]:
     """The JSON body of a token request: client credentials, or a user assertion naming the
-    Connect user a Post-checkout token speaks for."""
+    Connect user a token speaks for (Post-checkout by default; the frontend Recommendations and
+    Order Feedback APIs with their own scopes)."""
     body: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret}
     if user_id is not None:
         assertion = base64.b64encode(json.dumps({"user_id": user_id}).encode()).decode()
@@ -125,7 +172,7 @@ def token_request(
             **body,
             "grant_type": "fulfillment_user_assertion",
             "assertion": assertion,
-            "scope": USER_SCOPE,
+            "scope": scope or USER_SCOPE,
         }
     body["grant_type"] = "client_credentials"
     if scope:

@@ -31,7 +31,7 @@ from ..spec.base import Operation
 from . import _arguments as arguments
 from . import _bulk, _pulls
 from . import _writes as writes
-from ._auth import USER_SCOPE, ClientCredentials, Token, origin, token_from, token_request
+from ._auth import USER_SCOPE, ClientCredentials, Token, Tokens, origin, token_from, token_request
 from ._config import Environment
 from ._deadline import WatchedAdapter, attempt_timeouts, watch
 from ._environ import EnvironmentSettings
@@ -110,12 +110,13 @@ class ConnectSession(requests.Session):
         self._history = History(history_size)
         self._environ = EnvironmentSettings()
         self.user_id = user_id  # set: tokens speak for this Connect user (Post-checkout)
-        scope = USER_SCOPE if user_id else (env.scope or "")
-        self.auth = ClientCredentials(
-            (self.base_url, env.client_id or "", scope + (f"@{user_id}" if user_id else "")),
+        self.tokens = Tokens(
+            (self.base_url, env.client_id or "", user_id),
+            USER_SCOPE if user_id else (env.scope or ""),
             self._fetch_token,
             self._revoke_token,
         )
+        self.auth = self.tokens.default
         self._closed = False
 
     # -- what users see --------------------------------------------------------------------
@@ -213,7 +214,8 @@ class ConnectSession(requests.Session):
         timeout = kwargs.pop("timeout", self.timeout)
         while True:
             attempt += 1
-            token = None if is_token_call else self.auth.authorize(request)
+            tokens = None if is_token_call else self.tokens.for_scope(op.scope if op else None)
+            token = None if tokens is None else tokens.authorize(request)
             left = policy.deadline - (policy.clock() - started)
             kwargs["timeout"] = attempt_timeouts(timeout, left)
             try:
@@ -252,7 +254,7 @@ class ConnectSession(requests.Session):
                 if status == 401 and token is not None and not refreshed:
                     refreshed = True  # once per wait: a token may expire again in a back-off
                     response.close()
-                    self.auth.refresh(token.value)
+                    tokens.refresh(token.value)  # type: ignore[union-attr]
                     continue
                 if mutating and status >= 500:
                     doubt = f"answered {status}"
@@ -308,15 +310,13 @@ class ConnectSession(requests.Session):
 
     # -- tokens ----------------------------------------------------------------------------
 
-    def _fetch_token(self) -> Token:
+    def _fetch_token(self, scope: str) -> Token:
         op = spec.get("create_token")
-        body = token_request(
-            self.env.client_id, self.env.client_secret, self.env.scope, self.user_id
-        )
+        body = token_request(self.env.client_id, self.env.client_secret, scope, self.user_id)
         response = self.request("POST", op.path, json=body, auth=_NoAuth())
         if response.status_code != 200:
             raise self._error(op, response)
-        return token_from(response, self.env.scope)
+        return token_from(response, scope or None)
 
     def _revoke_token(self, token: Token) -> None:
         op = spec.get("revoke_token")
@@ -328,7 +328,7 @@ class ConnectSession(requests.Session):
         """Revoke the token (if no other session shares it) and close connections."""
         if not self._closed:
             self._closed = True
-            self.auth.close()
+            self.tokens.close()
         super().close()
 
     # -- calls by operation ----------------------------------------------------------------

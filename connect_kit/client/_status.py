@@ -39,7 +39,8 @@ def status(dotenv_path: str | None = None) -> pd.DataFrame:
             row.update(server=env.url, kind=env.kind, sandbox=env.sandbox)
             with ConnectSession(env) as session:
                 started = time.perf_counter()
-                token = session._fetch_token()  # a fresh one: this measures the round trip
+                # a fresh token: this measures the round trip
+                token = session._fetch_token(session.env.scope or "")
                 session._revoke_token(token)
                 row.update(
                     reachable=True,

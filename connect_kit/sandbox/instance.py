@@ -38,7 +38,6 @@ PROFILES = {
     "prod": Profile("prod", latency_ms=2.0, jitter_ms=1.0),
 }
 
-DEFAULT_SCOPE = "connect:fulfillment"
 
 
 @dataclass

@@ -17,28 +17,33 @@ from typing import Any
 import orjson
 
 from .errors import ApiError, OAuthError
-from .instance import DEFAULT_SCOPE, Instance
+from .instance import Instance
 
-# scope -> the grant types that may ask for it
+RETAILER_JSON_BEARER = "urn:ietf:params:oauth:grant-type:retailer-json-bearer"
+USER_GRANTS = ("fulfillment_user_assertion", RETAILER_JSON_BEARER)  # a token for one user
+# scope -> the grant types that may ask for it (connect/api/permissions_scopes)
 SCOPES: dict[str, tuple[str, ...]] = {
     "connect:fulfillment": ("client_credentials",),
-    "connect:recommendations": ("client_credentials", "fulfillment_user_assertion"),
-    "Connect::Orders::RatingService": ("client_credentials", "fulfillment_user_assertion"),
+    "connect:recommendations": ("client_credentials", *USER_GRANTS),
+    "Connect::Orders::RatingService": ("client_credentials", *USER_GRANTS),
     "connect:compliance": ("client_credentials",),
     "connect:data_ingestion": ("client_credentials",),
     "connect:post_checkout": ("fulfillment_user_assertion",),
     "account_linking": ("authorization_code",),
 }
+# without a scope, a token gets every API of the app its grant type may reach
 DEFAULT_SCOPES = {
-    "client_credentials": DEFAULT_SCOPE,
-    "fulfillment_user_assertion": "connect:post_checkout",
-    "authorization_code": "account_linking",
+    grant: [scope for scope, grants in SCOPES.items() if grant in grants]
+    for grant in ("client_credentials", *USER_GRANTS, "authorization_code")
 }
-# which scope a path prefix needs
+# which scope a path prefix needs (the Transaction API needs none: any app token)
 AREA_SCOPES = (
     ("/v2/fulfillment_sandbox/", "connect:fulfillment"),
     ("/v2/fulfillment/", "connect:fulfillment"),
     ("/v2/post_checkout/", "connect:post_checkout"),
+    ("/v2/recommendations/", "connect:recommendations"),
+    ("/v2/feedback/", "Connect::Orders::RatingService"),
+    ("/v2/data_ingestion/", "connect:data_ingestion"),
 )
 
 INVALID_CLIENT = (
@@ -81,7 +86,7 @@ def _authenticate(instance: Instance, body: dict[str, Any]) -> dict[str, Any]:
 
 def _scopes(requested: Any, grant_type: str) -> list[str]:
     if requested is None or requested == "":
-        return [DEFAULT_SCOPES[grant_type]]
+        return list(DEFAULT_SCOPES[grant_type])
     if not isinstance(requested, str):
         raise OAuthError(400, "invalid_scope", "scope must be a string.")
     scopes = [s for s in requested.replace(",", " ").split() if s]
@@ -110,7 +115,7 @@ def issue_token(instance: Instance, body: Any, query: dict[str, str]) -> dict[st
         )
     scopes = _scopes(body.get("scope"), grant_type)
     record: dict[str, Any] = {"client_id": client["client_id"], "scopes": scopes}
-    if grant_type == "fulfillment_user_assertion":
+    if grant_type in USER_GRANTS:
         record["user_id"] = _asserted_user(instance, body.get("assertion"))
     elif grant_type == "authorization_code":
         record["instacart_user_id"] = _redeem_code(instance, body)
@@ -127,8 +132,7 @@ def issue_token(instance: Instance, body: Any, query: dict[str, str]) -> dict[st
         "expires_in": instance.token_ttl,
         "created_at": int(now.timestamp()),
     }
-    if body.get("scope"):
-        answer["scope"] = " ".join(scopes)
+    answer["scope"] = " ".join(scopes)  # what it was granted, asked for or not
     return answer
 
 

@@ -14,7 +14,9 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Area = Literal["auth", "fulfillment", "sandbox", "post_checkout"]
+Area = Literal[
+    "auth", "fulfillment", "sandbox", "post_checkout", "recommendations", "transaction", "catalog"
+]
 Method = Literal["GET", "POST", "PUT", "DELETE"]
 
 _PATH_PARAM = re.compile(r"{(\w+)}")
