@@ -62,7 +62,7 @@ def make_orders(dev: ConnectSession, count: int) -> list[dict[str, str]]:
     """``count`` brand-new delivery orders, made through the API."""
     stores = delivery_stores()
     users = [
-        {"user_id": f"bench-{n}", "first_name": "Bench", "phone_number": "4155550100"}
+        {"user_id": f"bench-{n}", "first_name": "Bench", "phone_number": "+14155550100"}
         for n in range(count)
     ]
     check(dev.call_many("create_user", users, progress=False))

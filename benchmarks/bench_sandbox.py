@@ -128,7 +128,7 @@ class Api:
 
 def create_order(api: Api) -> None:
     """A user, a held delivery slot and a delivery order, as tests/helpers.py does it."""
-    user = {"user_id": USER_ID, "first_name": "kamal", "phone_number": "800-555-0100"}
+    user = {"user_id": USER_ID, "first_name": "kamal", "phone_number": "+18005550100"}
     api.call("POST", "/v2/fulfillment/users", user)
     users = f"/v2/fulfillment/users/{USER_ID}"
     options = api.call(

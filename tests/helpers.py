@@ -11,6 +11,9 @@ from connect_kit.sandbox import Sandbox
 
 ADDRESS = {"address_line_1": "50 Beale St", "postal_code": "94105"}
 PEANUT_BUTTER = {"upc": "987665788999"}  # the reference's example item
+# what listing last-mile slots for a cart requires besides location_code
+# (last_mile/list_cart_service_options)
+LAST_MILE_CART = {"address": ADDRESS, "cart_total_cents": 4250, "items_count": 12}
 SPARKLING_WATER = {"upc": "070481001157"}
 BANANAS = {"upc": "000000004011"}  # sold by weight
 
@@ -78,7 +81,7 @@ def error_of(answer: requests.Response) -> tuple[int, str, int | None, str | Non
 
 
 def new_user(api: Api, user_id: str, **fields: Any) -> dict[str, Any]:
-    body = {"user_id": user_id, "first_name": "kamal", "phone_number": "800-555-0100", **fields}
+    body = {"user_id": user_id, "first_name": "kamal", "phone_number": "+18005550100", **fields}
     return api.ok("POST", "/v2/fulfillment/users", body)
 
 
@@ -96,7 +99,7 @@ def hold(api: Api, user_id: str, kind: str = "delivery", items: list | None = No
     elif kind == "pickup":
         body["location_code"] = "000-3801"
     else:
-        body = {"location_code": "000-3801"}
+        body = {"location_code": "000-3801", **LAST_MILE_CART}
     path = f"/v2/fulfillment/users/{user_id}/service_options/cart/{kind}"
     options = api.ok("POST", path, body)["service_options"]
     slot = next(o for o in options if o["availability"]["available"])
@@ -153,6 +156,8 @@ def reserve(
         body.update(address=ADDRESS, items=items or cart(PEANUT_BUTTER))
     elif kind == "pickup":
         body.update(items=items or cart(PEANUT_BUTTER))
+    else:  # last mile: what the listing requires besides the store
+        body.update(LAST_MILE_CART)
     path = f"/v2/fulfillment/users/{user_id}/service_options"
     options = api.ok("POST", f"{path}/cart/{kind}", body)["service_options"]
     slot = next(o for o in options if o["availability"]["available"] and o["id"] not in skip)
@@ -196,7 +201,7 @@ def last_mile_order(
         "service_option_hold_id": held["id"],
         "first_name": "Kamal",
         "last_name": "Singh",
-        "user_phone": "800-555-0100",
+        "user_phone": "+18005550100",
         "items_count": 12,
         "items_weight": 18.5,
         **fields,

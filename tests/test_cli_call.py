@@ -60,7 +60,7 @@ def test_values_are_typed_by_the_spec(capsys, tmp_path):
         "--first_name",
         "bo",
         "--phone_number",
-        "4155550100",
+        "+14155550100",
         "--raw",
     )
     assert code == 0

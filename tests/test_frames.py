@@ -23,6 +23,7 @@ import pytest
 from helpers import (
     ADDRESS,
     BANANAS,
+    LAST_MILE_CART,
     PEANUT_BUTTER,
     SPARKLING_WATER,
     Api,
@@ -51,7 +52,12 @@ from connect_kit.spec.common import ORDER_STATUSES, OrderItemResponse
 SB = "/v2/fulfillment_sandbox"
 USERS = "/v2/fulfillment/users"
 TIMESTAMP = "datetime64[us, UTC]"
-NO_ROWS = {"revoke_token", "handle_item_replacement"}  # an empty object: no record at all
+NO_ROWS = {  # an empty object: no record at all
+    "revoke_token",
+    "handle_item_replacement",
+    "submit_catalog_product",
+    "submit_catalog_item",
+}
 
 
 # What the spec asks for, derived here from the annotations ------------------------------
@@ -167,7 +173,9 @@ def dispatch_body(u: str) -> dict[str, Any]:
         "location_code": next_store(),
         "start_at": tomorrow_at(18).isoformat(),
         "first_name": "Ana",
-        "user_phone": "800-555-0123",
+        "last_name": "Lee",
+        "user_phone": "+18005550123",
+        "address": ADDRESS,
         "items_count": 3,
         "items_weight": 4.5,
     }
@@ -199,6 +207,8 @@ def a_slot(dev: Api, u: str, kind: str = "delivery") -> dict[str, Any]:
     body: dict[str, Any] = {"location_code": next_store()}
     if kind != "last_mile":
         body["items"] = cart(PEANUT_BUTTER)
+    else:
+        body.update(LAST_MILE_CART)
     if kind == "delivery":
         body["address"] = ADDRESS
     path = f"{USERS}/{user['user_id']}/service_options/cart/{kind}"
@@ -244,7 +254,7 @@ def a_last_mile_body(dev: Api, u: str) -> dict[str, Any]:
         "order_id": f"o-{u}",
         "first_name": "Kamal",
         "last_name": "Singh",
-        "user_phone": "800-555-0100",
+        "user_phone": "+18005550100",
         "items_count": 12,
         "items_weight": 18.5,
     }
@@ -284,6 +294,12 @@ def credentials(dev: Api, **extra: Any) -> dict[str, Any]:
 
 def without(ids: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in ids.items() if k not in names}
+
+
+def a_shopping_list() -> dict[str, Any]:
+    """The body of a list-based Recommendations call: two items at a store."""
+    items = [{"line_num": "1", "item": PEANUT_BUTTER}, {"line_num": "2", "item": BANANAS}]
+    return {"location_code": "000-3801", "items": items}
 
 
 # Post-checkout: the order of user f"u-{u}", to be called with that user's token
@@ -350,7 +366,11 @@ CALLS: dict[str, Setup] = {
         "location_code": "000-3801",
         "items": cart(PEANUT_BUTTER),
     },
-    "list_last_mile_service_options": lambda d, u: {**a_user(d, u), "location_code": "000-3801"},
+    "list_last_mile_service_options": lambda d, u: {
+        **a_user(d, u),
+        "location_code": "000-3801",
+        **LAST_MILE_CART,
+    },
     "reserve_service_option": a_slot,
     "reserve_desired_window": a_desired_window,
     "reserve_service_option_with_cart": a_previewed_slot,
@@ -395,10 +415,7 @@ CALLS: dict[str, Setup] = {
     "get_dispatch_order": lambda d, u: {**a_dispatch_order(d, u), "user_id": f"u-{u}"},
     "update_dispatch_order": lambda d, u: {**a_dispatch_order(d, u), "bags_count": 5},
     "cancel_dispatch_order": a_dispatch_order,
-    "lastmile_stage_order": lambda d, u: {
-        **without(a_last_mile_order(d, u), "user_id"),
-        "bags_count": 2,
-    },
+    "stage_dispatch_order": lambda d, u: {**a_dispatch_order(d, u), "bags_count": 2},
     "lastmile_create_order": a_last_mile_body,
     "lastmile_validate_address": lambda d, u: {
         "user_id": f"u-{u}",
@@ -466,6 +483,42 @@ CALLS: dict[str, Setup] = {
         **a_customer_order(d, u, "pickup", "staged"),
         "schedule_pickup_eta": (datetime.now(UTC) + timedelta(minutes=20)).isoformat(),
     },
+    # Order Feedback (the _as_user call speaks for user f"u-{u}"), Transaction, Catalog
+    "set_order_feedback": lambda d, u: {**an_order(d, u), "rating_value": "STARS5"},
+    "set_order_feedback_as_user": lambda d, u: {
+        **without(an_order(d, u), "user_id"),
+        "rating_value": "STARS4",
+        "highlights": ["QUALITY_ITEMS"],
+    },
+    "send_pos_transaction": lambda d, u: {
+        "last_four": "9929",
+        "transaction_timestamp": "2022-09-12T17:34:00Z",
+        "id": f"tx-{u}",
+        "store_id": "12",
+        "total": 100.22,
+        "total_tax": 1.22,
+    },
+    "submit_catalog_product": lambda d, u: {"lookup_code": f"cat-{u}", "item_name": "Oat Milk"},
+    "submit_catalog_item": lambda d, u: {
+        "lookup_code": f"cat-{u}",
+        "store_identifier": "000-3801",
+        "available": True,
+    },
+    # Recommendations (the _as_user calls speak for user f"u-{u}")
+    "find_replacement_items": lambda d, u: {**a_user(d, u), **a_shopping_list()},
+    "find_replacement_items_as_user": lambda d, u: {
+        **without(a_user(d, u), "user_id"),
+        **a_shopping_list(),
+    },
+    "find_replacement_items_for_order": lambda d, u: an_order(d, u),
+    "find_replacement_items_for_order_as_user": lambda d, u: without(an_order(d, u), "user_id"),
+    "find_complementary_items": lambda d, u: {**a_user(d, u), **a_shopping_list()},
+    "find_complementary_items_as_user": lambda d, u: {
+        **without(a_user(d, u), "user_id"),
+        **a_shopping_list(),
+    },
+    "find_complementary_items_for_order": lambda d, u: an_order(d, u),
+    "find_complementary_items_for_order_as_user": lambda d, u: without(an_order(d, u), "user_id"),
 }
 
 
@@ -478,7 +531,8 @@ def test_the_frame_of_every_operation_follows_the_spec(name, session, dev, uniqu
     arguments = CALLS[name](dev, unique)
     op = spec.get(name)
     # Post-checkout calls speak for the user that the call table made
-    caller = session.for_user(f"u-{unique}") if op.area == "post_checkout" else session
+    as_user = op.user_token  # Post-checkout and the frontend calls
+    caller = session.for_user(f"u-{unique}") if as_user else session
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecatedWarning)
@@ -605,8 +659,9 @@ def test_nested_items_of_several_orders(session, dev, unique):
     assert items["order_id"].tolist() == [f"o0-{unique}", f"o1-{unique}", f"o1-{unique}"]
     assert items["item.upc"].tolist() == ["987665788999", "000000004011", "070481001157"]
     assert set(items["order_id"]) <= set(orders["id"])  # a key to merge on
-    warnings_frame = res.nested("warnings")
-    assert list(warnings_frame.columns) == ["order_id"] and warnings_frame.empty
+    warnings_frame = res.nested("warnings")  # typed as get_order shows them, none here
+    assert warnings_frame.empty
+    assert list(warnings_frame.columns) == ["order_id", "error.message", "error.error_code"]
 
 
 def test_validation_failures_keep_upcs(session):
@@ -616,8 +671,8 @@ def test_validation_failures_keep_upcs(session):
         items=[{"line_num": "1", "item": BANANAS}],  # weighed, no weight
     )
     frame = assert_spec_frame(res)
-    assert frame[["line_num", "item.upc", "check"]].values.tolist() == [
-        ["1", "000000004011", "weight_required"]
+    assert frame[["line_num", "item.upc", "error.message"]].values.tolist() == [
+        ["1", "000000004011", "weight is required for this item"]
     ]
 
 

@@ -107,9 +107,10 @@ def known(dev: Api) -> dict[str, Any]:
         "service_option_id": next(o["id"] for o in options if o["availability"]["available"]),
         "line_num": "1",
         "order_item_id": "1",
-        # Post-checkout operations speak for one user: their cases carry that user's token
+        # Post-checkout and frontend (``_as_user``) operations speak for one user: their cases
+        # carry that user's token, of every scope a user's grant may reach (no scope asked)
         "user_token": dev.new_token(
-            "connect:post_checkout",
+            None,
             grant_type="fulfillment_user_assertion",
             assertion=base64.b64encode(json.dumps({"user_id": user_id}).encode()).decode(),
         ),
@@ -176,7 +177,8 @@ def test_no_operation_answers_a_server_error(name, api_schema, known, dev, wire)
     def fuzz(case: Any) -> None:
         if name in ("create_token", "revoke_token"):
             with_credentials(case, dev)
-        token = known["user_token"] if spec.get(name).area == "post_checkout" else dev.token
+        as_user = spec.get(name).user_token
+        token = known["user_token"] if as_user else dev.token
         response = case.call(session=wire, headers={"Authorization": f"Bearer {token}"}, timeout=10)
         answers[response.status_code] += 1
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
@@ -191,7 +193,9 @@ def test_the_fuzzer_covers_every_operation(api_schema):
         result.ok().definition.raw["operationId"] for result in api_schema.get_all_operations()
     }
     assert fuzzed == set(spec.OPERATIONS)
-    assert len(fuzzed) == 63  # 41 catalogued, 8 sandbox, 14 Post-checkout
+    # 41 catalogued, 8 sandbox, 14 Post-checkout; 8 Recommendations; 2 Order Feedback,
+    # 1 Transaction, 2 Catalog
+    assert len(fuzzed) == 63 + 8 + 5
 
 
 # Hand-written hostile inputs -------------------------------------------------------------
@@ -515,8 +519,10 @@ def test_times_at_the_ends_of_the_calendar_are_a_400(dev, unique, moment):
         "user_id": f"u-{unique}",
         "first_name": "kamal",
         "last_name": "singh",
-        "user_phone": "800-555-0100",
+        "user_phone": "+18005550100",
         "address": ADDRESS,
+        "items_count": 3,
+        "items_weight": 4.5,
     }
     answer = dev.post("/v2/fulfillment/lastmile/orders", dispatch)
     assert envelope(answer, 400)[1] == "start_at"

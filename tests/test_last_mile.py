@@ -6,11 +6,14 @@ Reference: fulfillment 4.6 (#22, #32), 4.7 (#33), 4.8 (#26, #29, #34, #35) and s
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from helpers import (
+    ADDRESS,
+    LAST_MILE_CART,
+    Api,
     error_of,
     last_mile_order,
     new_user,
@@ -41,7 +44,7 @@ def last_mile_body(order_id: str | None, hold_id: int, store: str, **fields) -> 
         "service_option_hold_id": hold_id,
         "first_name": "Kamal",
         "last_name": "Singh",
-        "user_phone": "800-555-0100",
+        "user_phone": "+18005550100",
         "items_count": 12,
         "items_weight": 18.5,
         **fields,
@@ -60,12 +63,13 @@ def dispatch_body(order_id: str, user_id: str, start: datetime, **fields) -> dic
         "end_at": (start + timedelta(hours=2)).isoformat(),
         "first_name": "Ana",
         "last_name": "Lee",
-        "user_phone": "800-555-0123",
+        "user_phone": "+18005550123",
         "email": "ana@example.com",
         "items_count": 3,
         "bags_count": 1,
         "items_weight": 4.5,
         "cart_total": 27.5,
+        "address": ADDRESS,
         **fields,
     }
 
@@ -73,7 +77,18 @@ def dispatch_body(order_id: str, user_id: str, start: datetime, **fields) -> dic
 def slots(api, user_id: str, store: str) -> list[dict]:
     """The last-mile slots listed for a user at a store."""
     path = f"{USERS}/{user_id}/service_options/cart/last_mile"
-    return api.ok("POST", path, {"location_code": store})["service_options"]
+    return api.ok("POST", path, {"location_code": store, **LAST_MILE_CART})["service_options"]
+
+
+def at_local_time(sandbox, hour: int, minute: int = 0) -> Api:
+    """Move the dev instance's clock to the next hour:minute of San Francisco; a client made
+    after the move (its token is issued at the new time)."""
+    now = sandbox.instances["dev"].now().astimezone(PACIFIC)
+    target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    sandbox.advance_clock("dev", (target - now).total_seconds())
+    return Api(sandbox, "dev")
 
 
 # create ----------------------------------------------------------------------------------
@@ -320,7 +335,7 @@ def test_stage_order(dev, sandbox, unique):
     assert again["status"] == "staged_for_delivery"
     assert again["fulfillment_details"]["bag_count"] == 4
     names = [e["event_name"] for e in sandbox.events("dev", order_id)]
-    assert names == ["fulfillment.brand_new", "fulfillment.staged_for_delivery"]
+    assert names == ["fulfillment.brand_new", "fulfillment.staged"]  # the documented Staged
     cancel = dev.post(f"{USERS}/{user}/orders/{order_id}/cancel")
     assert error_of(cancel)[1] == "Order can no longer be canceled (status is staged_for_delivery)"
 
@@ -346,15 +361,36 @@ def test_stage_refusals(dev, unique):
     assert status_and_key(answer) == (400, "bags_count")
 
 
-def test_deprecated_lastmile_stage_order(dev, unique):
+def test_stage_dispatch_order(dev, sandbox, unique):
+    """lastmile/stage_order_dispatch: current, and for dispatch orders only; the users/.../staged
+    call (last_mile/stage_order) is for plain last-mile orders only."""
     user, order_id = f"u-{unique}", f"o-{unique}"
-    new_user(dev, user)
-    last_mile_order(dev, user, order_id)
-    staged = dev.ok("POST", f"{DISPATCH}/{order_id}/staged", {"bags_count": 2})
+    dev.ok("POST", DISPATCH, dispatch_body(order_id, user, tomorrow_at(10)))
+    body = {"bags_count": 2, "items_count": 3, "items_weight": 4.5, "bag_label": "D-4"}
+    staged = dev.ok("POST", f"{DISPATCH}/{order_id}/staged", body)
     assert staged["status"] == "staged_for_delivery"
     assert staged["fulfillment_details"]["bag_count"] == 2
-    # only last-mile orders are found under the old URI
-    place_order(dev, user, f"d-{unique}")
+    assert dev.ok("GET", f"{DISPATCH}/{order_id}?user_id={user}") == staged
+    # a dispatch order is not staged through the plain last-mile call
+    answer = dev.post(f"{USERS}/{user}/orders/{order_id}/staged", {})
+    assert error_of(answer) == (
+        400,
+        "This endpoint works only with last mile delivery orders",
+        1001,
+        "order_id",
+    )
+    # ... nor a plain last-mile order through the dispatch one
+    new_user(dev, f"lm-{unique}")
+    last_mile_order(dev, f"lm-{unique}", f"lm-{unique}")
+    answer = dev.post(f"{DISPATCH}/lm-{unique}/staged", {"bags_count": 2})
+    assert error_of(answer) == (
+        400,
+        "This endpoint works only with dispatch last mile delivery orders",
+        1001,
+        "order_id",
+    )
+    # delivery orders are not found here at all
+    place_order(dev, f"lm-{unique}", f"d-{unique}")
     answer = dev.post(f"{DISPATCH}/d-{unique}/staged", {})
     assert error_of(answer) == (404, "Order not found", 4000, "order_id")
 
@@ -441,23 +477,26 @@ def test_dispatch_local_times_are_the_stores(dev, unique):
     assert when(details["window_ends_at"]) == start + timedelta(hours=2)
 
 
-def test_dispatch_in_the_past_needs_the_fallback(dev, unique):
+def test_dispatch_in_the_past_needs_the_fallback(own_sandbox, unique):
     user = f"u-{unique}"
-    yesterday = tomorrow_at(10) - timedelta(days=2)
-    body = dispatch_body(f"o-{unique}", user, yesterday)
+    dev = at_local_time(own_sandbox, 10, 30)  # the store is open: soonest window 11:00 to 12:00
+    now = own_sandbox.instances["dev"].now()
+    this_hour = now.astimezone(PACIFIC).replace(minute=0, second=0, microsecond=0)
+    body = dispatch_body(f"o-{unique}", user, this_hour - timedelta(days=1))
     answer = dev.post(DISPATCH, body)
-    assert error_of(answer) == (400, "No capacity for the requested window", 1001, "start_at")
+    message = "Requested delivery window not available at this store"
+    assert error_of(answer) == (400, message, 1001, "start_at")
     created = dev.ok("POST", DISPATCH, {**body, "fallback_to_soonest_sameday": True})
     details = created["fulfillment_details"]
     start, end = when(details["window_starts_at"]), when(details["window_ends_at"])
-    now = datetime.now(UTC)
     assert now < start <= now + timedelta(hours=1)
     assert start.minute == start.second == 0
     assert end - start == timedelta(hours=1)
     # a window in the future ignores the flag
-    later = dispatch_body(f"o2-{unique}", user, tomorrow_at(12), fallback_to_soonest_sameday=True)
+    noon = (this_hour + timedelta(days=1)).replace(hour=12)
+    later = dispatch_body(f"o2-{unique}", user, noon, fallback_to_soonest_sameday=True)
     starts = dev.ok("POST", DISPATCH, later)["fulfillment_details"]["window_starts_at"]
-    assert when(starts) == tomorrow_at(12)
+    assert when(starts) == noon
 
 
 def test_update_dispatch_order(dev, unique):

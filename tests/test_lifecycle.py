@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import (
+    ADDRESS,
     BANANAS,
     PEANUT_BUTTER,
     SPARKLING_WATER,
@@ -134,8 +135,18 @@ def test_delivery_batch_step_by_step(dev, sandbox, unique):
     done = dev.post(f"{SB}/batches/{batch['id']}/advance")
     assert error_of(done) == (400, "The batch is already completed", 1001, "batch_id")
     names = [e["event_name"] for e in sandbox.events("dev", order_id)]
-    assert names == ["fulfillment.brand_new"] + [f"fulfillment.{shown(s)}" for s in DELIVERY]
-    last = sandbox.events("dev", order_id)[-1]
+    assert names == [  # the documented events only: no verifying_replacements, etc.
+        "fulfillment.brand_new",
+        "fulfillment.acknowledged",
+        "fulfillment.picking",
+        "fulfillment.checkout",
+        "fulfillment.delivering",
+        "fulfillment.order_location",
+        "fulfillment.order_location",
+        "fulfillment.delivered",
+        "fulfillment.rating_reminder",
+    ]
+    last = sandbox.events("dev", order_id)[-2]
     assert last["event_metadata"]["batch_id"] == batch["id"]
     assert isinstance(last["event_id"], int) and last["event_timestamp"].endswith("Z")
 
@@ -208,7 +219,14 @@ def test_pickup_then_runner_customer_batch(dev, sandbox, unique):
         assert advance(dev, runner["id"])["workflow_state"] == state
         assert get_order(dev, user, order_id)["status"] == shown(state)
     assert "delivered_at" in get_order(dev, user, order_id)["fulfillment_details"]
-    assert sandbox.events("dev", order_id)[-1]["event_name"] == "fulfillment.delivered"
+    names = [e["event_name"] for e in sandbox.events("dev", order_id)]
+    assert names[-5:] == [
+        "fulfillment.pickup_runner_started",
+        "fulfillment.pickup_geofence_reached",
+        "fulfillment.customer_acknowledged",
+        "fulfillment.delivered",
+        "fulfillment.rating_reminder",
+    ]
 
 
 def test_last_mile_delivery_only_batch(dev, unique):
@@ -228,14 +246,19 @@ def test_last_mile_delivery_only_batch(dev, unique):
 
 def test_dispatch_order_delivery_only_batch(dev, unique):
     user, order_id = f"u-{unique}", f"o-{unique}"
-    start = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    start = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0, tzinfo=None)
     body = {
         "order_id": order_id,
         "user_id": user,
         "location_code": "000-3801",
-        "start_at": start.isoformat(),
+        "start_at": start.isoformat(),  # no offset: the store's time, within its hours
         "first_name": "Ana",
-        "user_phone": "800-555-0111",
+        "last_name": "Lee",
+        "user_phone": "+18005550111",
+        "address": ADDRESS,
+        "items_count": 2,
+        "items_weight": 3.0,
     }
     dev.ok("POST", "/v2/fulfillment/lastmile/orders", body)
     batch = start_batch(dev, [order_id])  # delivery_only, inferred

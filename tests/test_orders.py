@@ -108,7 +108,13 @@ def test_create_delivery_order(dev, sandbox, unique):
     assert dev.ok("GET", order_path(user, order_id)) == created
     events = sandbox.events("dev", order_id)
     assert [e["event_name"] for e in events] == ["fulfillment.brand_new"]
-    assert events[0]["event_metadata"] == {"order_id": order_id, "user_id": user}
+    window = {"start_at": created["fulfillment_details"]["window_starts_at"]}
+    window["end_at"] = created["fulfillment_details"]["window_ends_at"]
+    assert events[0]["event_metadata"] == {
+        "order_id": order_id,
+        "user_id": user,
+        "delivery_window": window,
+    }
 
 
 def test_create_pickup_order(dev, unique):
@@ -281,7 +287,7 @@ def test_a_user_without_a_phone_number_must_give_one(dev, unique):
     assert error_of(answer) == (400, "can't be blank", 1001, "user.phone_number")
     answer = dev.post(path, {**body, "user": {"sms_opt_in": True}})
     assert error_of(answer) == (400, "can't be blank", 1001, "user.phone_number")
-    created = dev.ok("POST", path, {**body, "user": {"phone_number": "800-555-0199"}})
+    created = dev.ok("POST", path, {**body, "user": {"phone_number": "+18005550199"}})
     assert created["status"] == "brand_new"
     # a user with a phone on file needs none
     other = f"u2-{unique}"
@@ -738,13 +744,14 @@ def test_validate_items_reports_each_check(dev):
         ],
     }
     failures = dev.ok("POST", "/v2/fulfillment/validate_items", body)["validation_failures"]
-    assert [(f["line_num"], f["item"], f["check"]) for f in failures] == [
-        ("2", {"upc": "000000000000"}, "item_not_found"),
-        ("3", WINE, "item_not_available"),
-        ("4", SPARKLING_WATER, "count_required"),
-        ("5", BANANAS, "weight_required"),
+    # each failure references an item and contains an error (delivery/validate_items)
+    assert [(f["line_num"], f["item"], f["error"]["message"]) for f in failures] == [
+        ("2", {"upc": "000000000000"}, "Item not found in the catalog"),
+        ("3", WINE, "This store does not sell alcohol"),
+        ("4", SPARKLING_WATER, "count is required for this item"),
+        ("5", BANANAS, "weight is required for this item"),
     ]
-    assert all(isinstance(f["message"], str) and f["message"] for f in failures)
+    assert [f["error"]["error_code"] for f in failures] == [2000, 2000, 1001, 1001]
 
 
 def test_validate_items_store_choice(dev):
@@ -754,9 +761,8 @@ def test_validate_items_store_choice(dev):
     assert dev.ok("POST", path, {"items": items, "address": ADDRESS}) == {"validation_failures": []}
     # location_code wins over the address
     both = {"items": items, "address": ADDRESS, "location_code": "820-1001"}
-    assert [f["check"] for f in dev.ok("POST", path, both)["validation_failures"]] == [
-        "item_not_available"
-    ]
+    failures = dev.ok("POST", path, both)["validation_failures"]
+    assert [f["error"]["message"] for f in failures] == ["This store does not sell alcohol"]
     # no store at all: only catalog checks
     assert dev.ok("POST", path, {"items": items}) == {"validation_failures": []}
     unknown = dev.post(path, {"items": items, "location_code": "123-4567"})

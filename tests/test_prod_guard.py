@@ -30,7 +30,7 @@ def user_exists(sandbox, user_id: str, env="prod") -> bool:
 
 
 def user(user_id: str) -> dict[str, str]:
-    return {"user_id": user_id, "first_name": "Guarded", "phone_number": "800-555-0100"}
+    return {"user_id": user_id, "first_name": "Guarded", "phone_number": "+18005550100"}
 
 
 def declare_staging(monkeypatch, sandbox, instance: str, url: str | None = None) -> None:
@@ -209,7 +209,7 @@ def test_the_cli_refuses_a_write_to_a_production_server_named_otherwise(
     monkeypatch.chdir(tmp_path)
     declare_staging(monkeypatch, sandbox, "dev", unknown_host(sandbox))
     args = ["call", "staging", "create_user", "--user_id", f"cli-{unique}", "--first_name", "C"]
-    args += ["--phone_number", "800-555-0100"]
+    args += ["--phone_number", "+18005550100"]
     assert main(args) == 1
     assert "ProdWriteRefused" in capsys.readouterr().err
     assert not user_exists(sandbox, f"cli-{unique}", "dev")

@@ -97,7 +97,7 @@ def test_a_client_that_leaves_during_a_latency_fault_is_not_an_internal_error(
     sandbox, dev, logs, unique
 ):
     body = json.dumps(
-        {"user_id": f"gone-{unique}", "first_name": "kamal", "phone_number": "800-555-0100"}
+        {"user_id": f"gone-{unique}", "first_name": "kamal", "phone_number": "+18005550100"}
     ).encode()
     sandbox.faults("dev", latency_ms=200)
     raw_request(sandbox, "dev", post_head(dev, USERS, len(body)), body)  # all sent, then gone

@@ -143,13 +143,15 @@ def test_hold_lasts_ten_minutes_and_one_per_user(sandbox, prod, unique):
     )
 
 
-def test_preview_ids_cannot_be_reserved(prod, unique):
+def test_preview_ids_can_be_reserved(prod, unique):
+    """delivery/preview_service_options: a previewed slot may be reserved with its id (the
+    risk is at order creation: tests/test_docs_rules.py)."""
     user_id = f"prev-{unique}"
     new_user(prod, user_id)
     preview = slots(prod, "/v2/fulfillment/service_options/delivery", {"postal_code": "94105"})
-    answer = reserve(prod, user_id, preview[0]["id"])
-    status, message, code, key = error_of(answer)
-    assert (status, code, key) == (400, 1001, "service_option_id") and "Preview" in message
+    slot = next(o for o in preview if o["availability"]["available"])
+    held = prod.ok("POST", f"{USERS}/{user_id}/service_options/{slot['id']}/reserve")
+    assert held["service_option_hold"]["service_option"]["id"] == slot["id"]
     unknown = reserve(prod, user_id, 42)
     assert error_of(unknown) == (400, "Service option not found", 1001, "service_option_id")
     not_int = prod.post(f"{USERS}/{user_id}/service_options/abc/reserve")

@@ -64,7 +64,7 @@ CATALOGUE = [
     ("#33", "GET", "/v2/fulfillment/lastmile/orders/{order_id}", None),
     ("#34", "PUT", "/v2/fulfillment/lastmile/orders/{order_id}", None),
     ("#35", "POST", "/v2/fulfillment/lastmile/orders/{order_id}/cancel", None),
-    ("#36", "POST", "/v2/fulfillment/lastmile/orders/{order_id}/staged", "stage_order"),
+    ("#36", "POST", "/v2/fulfillment/lastmile/orders/{order_id}/staged", None),  # dispatch
     ("#37", "POST", "/v2/fulfillment/lastmile/users/{user_id}/orders", "create_last_mile_order"),
     (
         "#38",
@@ -140,6 +140,45 @@ def test_every_sandbox_operation_is_in_the_spec(ref, method, path):
     assert op.mutating
 
 
+# Order Feedback (under Fulfillment), Transaction and Catalog (docs-gaps-2026-12.md, section 5).
+FEEDBACK_TRANSACTION_CATALOG = [
+    ("FB1", "POST", "/v2/feedback/users/{user_id}/orders/{order_id}/rating", "fulfillment"),
+    ("FB2", "POST", "/v2/feedback/orders/{order_id}/rating", "fulfillment"),
+    ("TX1", "POST", "/v2/retailer_transaction/pos_transactions", "transaction"),
+    ("CAT1", "POST", "/v2/data_ingestion/catalog/product/submission", "catalog"),
+    ("CAT2", "POST", "/v2/data_ingestion/catalog/item/submission", "catalog"),
+]
+
+
+@pytest.mark.parametrize(("ref", "method", "path", "area"), FEEDBACK_TRANSACTION_CATALOG)
+def test_every_feedback_transaction_and_catalog_operation_is_in_the_spec(ref, method, path, area):
+    op = by_ref()[ref]
+    assert (op.method, op.path, op.area) == (method, path, area)
+    assert op.mutating and not op.deprecated
+
+
+# The Recommendations API (docs-gaps-2026-12.md, section 5): 4 backend, 4 frontend (R5-R8).
+RECOMMENDATIONS = [
+    ("R1", "/v2/recommendations/users/{user_id}/replacement_items"),
+    ("R2", "/v2/recommendations/users/{user_id}/orders/{order_id}/replacement_items"),
+    ("R3", "/v2/recommendations/users/{user_id}/complementary_items"),
+    ("R4", "/v2/recommendations/users/{user_id}/orders/{order_id}/complementary_items"),
+    ("R5", "/v2/recommendations/replacement_items"),
+    ("R6", "/v2/recommendations/orders/{order_id}/replacement_items"),
+    ("R7", "/v2/recommendations/complementary_items"),
+    ("R8", "/v2/recommendations/orders/{order_id}/complementary_items"),
+]
+
+
+@pytest.mark.parametrize(("ref", "path"), RECOMMENDATIONS)
+def test_every_recommendations_operation_is_in_the_spec(ref, path):
+    op = by_ref()[ref]
+    assert (op.method, op.path, op.area) == ("POST", path, "recommendations")
+    assert op.scope == "connect:recommendations"
+    assert not op.mutating and not op.deprecated
+    assert op.name.endswith("_as_user") == ("{user_id}" not in path)  # frontend: a user token
+
+
 @pytest.mark.parametrize(("ref", "method", "path"), POST_CHECKOUT)
 def test_every_post_checkout_operation_is_in_the_spec(ref, method, path):
     op = by_ref()[ref]
@@ -149,15 +188,20 @@ def test_every_post_checkout_operation_is_in_the_spec(ref, method, path):
 
 
 def test_the_spec_holds_exactly_the_reference_operations():
-    assert len(spec.OPERATIONS) == len(CATALOGUE) + len(SANDBOX) + len(POST_CHECKOUT) == 63
-    assert len({(op.method, op.path) for op in spec.OPERATIONS.values()}) == 63
+    others = len(FEEDBACK_TRANSACTION_CATALOG) + len(RECOMMENDATIONS)
+    assert len(spec.OPERATIONS) == len(CATALOGUE) + len(SANDBOX) + len(POST_CHECKOUT) + others
+    assert len(spec.OPERATIONS) == 63 + 5 + 8
+    assert len({(op.method, op.path) for op in spec.OPERATIONS.values()}) == 63 + 5 + 8
 
 
 def test_every_operation_carries_its_attributes():
     for op in spec.OPERATIONS.values():
         assert op.name.isidentifier() and op.name == op.name.lower()
         assert op.summary and op.group and op.response is not None
-        assert op.area in ("auth", "fulfillment", "sandbox", "post_checkout")
+        assert op.area in (
+            "auth", "fulfillment", "sandbox", "post_checkout", "transaction", "catalog",
+            "recommendations",
+        )  # fmt: skip
         if op.method == "GET":
             assert not op.mutating
         if op.group in ("stores", "service_options", "items"):
@@ -185,8 +229,8 @@ def test_operations_frame_lists_them_all():
         "deprecated",
     ]
     assert "replacement" in frame.columns
-    assert len(frame) == 63
-    assert frame["deprecated"].sum() == 8
+    assert len(frame) == 63 + len(FEEDBACK_TRANSACTION_CATALOG) + len(RECOMMENDATIONS)
+    assert frame["deprecated"].sum() == 7  # dispatch staging (#36) is current
     row = frame.set_index("name").loc["find_delivery_stores"]
     assert (row["method"], row["records"], bool(row["mutating"])) == ("POST", "stores", False)
 

@@ -17,7 +17,7 @@ def test_create_user_capitalises_names_and_refuses_duplicates(dev, unique):
         "user_id": user_id,
         "first_name": "John",
         "last_name": "Smith",
-        "phone_number": "800-555-0100",
+        "phone_number": "+18005550100",
         "locale": "en-US",
     }
     again = dev.post("/v2/fulfillment/users", {"user_id": user_id, "first_name": "x"})

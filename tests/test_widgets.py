@@ -35,10 +35,18 @@ def test_the_form_follows_the_spec():
 
 def test_picking_filtering_and_deprecation_notices():
     form = ck.composer()
-    form.search.value = "stage_order"
-    assert {value for _, value in form.operation.options} == {"stage_order", "lastmile_stage_order"}
-    form.operation.value = "lastmile_stage_order"
-    assert "Deprecated" in form.about.value and "stage_order" in form.about.value
+    form.search.value = "create_order"
+    assert {value for _, value in form.operation.options} == {"lastmile_create_order"}
+    form.search.value = "last_mile_order"
+    assert {value for _, value in form.operation.options} == {
+        "create_last_mile_order",
+        "update_last_mile_order",
+    }
+    form.operation.value = "create_last_mile_order"
+    assert "Deprecated" not in form.about.value
+    form.search.value = "lastmile_create"
+    form.operation.value = "lastmile_create_order"
+    assert "Deprecated" in form.about.value and "create_last_mile_order" in form.about.value
     choice = ck.composer(operation="update_shopper_order_item")
     status = field(choice, "status")
     assert [v for _, v in status.widget.options] == [
@@ -159,3 +167,18 @@ def test_post_checkout_calls_speak_for_a_user(unique):
     assert form.session().token_info["scope"] == "connect:post_checkout"
     form.operation.value = "find_delivery_stores"
     assert form.as_user not in form.form.children
+
+
+def test_frontend_calls_speak_for_a_user_too(unique):
+    embedded = Api(ck.sandbox.start(), "dev")
+    order = delivery_order(embedded, f"fe-{unique}", f"fe-order-{unique}")
+    form = ck.composer("dev", "find_replacement_items_for_order_as_user")
+    assert form.as_user in form.form.children
+    field(form, "order_id").widget.value = order["id"]
+    form.as_user.value = f"fe-{unique}"
+    result = form.submit()
+    assert result is not None and result.status_code == 200, form.message.value
+    assert (
+        "connect:recommendations"
+        in form.session().tokens.for_scope("connect:recommendations").token().scope.split()
+    )

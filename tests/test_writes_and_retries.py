@@ -140,7 +140,7 @@ def test_a_create_without_its_own_id_is_never_sent_twice(sandbox, dev, unique):
                 service_option_hold_id=held["id"],
                 first_name="Kamal",
                 last_name="Singh",
-                user_phone="800-555-0100",
+                user_phone="+18005550100",
                 items_count=2,
                 items_weight=3.5,
             )

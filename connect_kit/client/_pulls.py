@@ -96,8 +96,9 @@ def read_time_slots(
 ) -> pd.DataFrame:
     """Time slots: previewed for a postal code or store, or listed for a user's cart.
 
-    Without ``user_id`` the slots are a preview (which cannot be reserved); with
-    ``user_id`` (and ``items`` for delivery and pickup) they are the cart's, ready to hold.
+    Without ``user_id`` the slots are a preview (a previewed slot may be held, but the order
+    made from it may fail: the slot may be gone by then); with ``user_id`` (and ``items`` for
+    delivery and pickup) they are the cart's, ready to hold.
     """
     if kind not in ("delivery", "pickup", "last_mile"):
         raise ValueError(f"kind must be delivery, pickup or last_mile; got {kind!r}")

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("connect_kit")
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+API_HEADERS = ("Accept-Language", "X-Retailer-Id")  # optional request headers of the API
 HISTORY_SIZE = 1000
 
 
@@ -65,6 +66,11 @@ class ConnectSession(requests.Session):
     fetched once however many threads need one, :attr:`history` is written and copied under a
     lock, and requests' connection pool is thread-safe. Changing the session's settings
     (``headers``, ``verify``, ``retry``, ``allow_writes``) while calls are in flight is not.
+
+    Request headers of the API (connect/api/request_headers) are set on :attr:`headers`, like
+    any requests session's: ``session.headers["Accept-Language"] = "fr-CA"`` (the language of
+    answers, e.g. an order's ``locale``) and ``session.headers["X-Retailer-Id"] = "<banner>"``
+    (multi-banner retailers). :meth:`for_user` sessions inherit those two.
 
     Args:
         env: the environment's settings (see :func:`connect_kit.connect`).
@@ -127,7 +133,7 @@ class ConnectSession(requests.Session):
         Post-checkout API needs."""
         if not isinstance(user_id, str) or not user_id:
             raise ConfigurationError(f"user_id must be a non-empty string, got {user_id!r}")
-        return ConnectSession(
+        user = ConnectSession(
             self.env,
             allow_writes=self.allow_writes,
             retry=self.retry,
@@ -135,6 +141,10 @@ class ConnectSession(requests.Session):
             history_size=self._history.size,
             user_id=user_id,
         )
+        for name in API_HEADERS:  # the language and banner the caller chose carry over
+            if name in self.headers:
+                user.headers[name] = self.headers[name]
+        return user
 
     def __repr__(self) -> str:
         served = "embedded sandbox" if self.env.sandbox else "live"

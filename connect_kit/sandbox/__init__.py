@@ -26,6 +26,7 @@ from ..serve.tls import make_certificates
 from .app import build_app
 from .delivery import CallbackSettings, Sender
 from .faults import Faults, FaultSettings
+from .handlers import Context, lifecycle
 from .instance import PROFILES, Instance
 from .oauth import expire_all
 from .state import State
@@ -193,6 +194,18 @@ class Sandbox:
             events = [e for e in events if e["event_metadata"]["order_id"] == order_id]
         return events
 
+    def simulate_event(self, env: str, order_id: str, event_name: str) -> dict[str, Any]:
+        """Record (and send, when callbacks are on) a documented event that no step of the
+        sandbox triggers: ``fulfillment.customer_missing`` (delivery, last mile),
+        ``fulfillment.unable_to_find_customer`` or ``fulfillment.runner_not_found`` (pickup).
+        A control of the sandbox's own, not an API of Instacart's; returns the event."""
+        instance = self._instance(env)
+        with instance.state.transaction():
+            order = instance.state.get("order", order_id)
+            if order is None:
+                raise ValueError(f"no order {order_id!r} in the {env} sandbox")
+            return lifecycle.simulate_event(Context(instance, None, {}, None), order, event_name)
+
     def callbacks(
         self,
         env: str,
@@ -205,6 +218,7 @@ class Sandbox:
         duplicates: float = 0.0,
         shuffle: bool = False,
         seed: int = 0,
+        retailer_id: str | None = None,
     ) -> Sender | None:
         """Send an instance's order events as callbacks to ``url`` (``None`` turns it off).
 
@@ -213,8 +227,10 @@ class Sandbox:
         backoff. ``url`` may also be a receiver (anything with ``url``, ``auth_url``,
         ``client_id``, ``client_secret`` and ``ca_file``, e.g. ``ck.callbacks.listen()``).
         ``duplicates`` is the probability that an event is sent twice; ``shuffle`` delivers
-        small batches out of order (both seeded by ``seed``). Returns the sender (its
-        ``flush()``, ``delivered`` and ``failures``), or None when turned off.
+        small batches out of order (both seeded by ``seed``). ``retailer_id`` is added to
+        every envelope sent (the docs' optional field, which Instacart's site configuration
+        enables). Returns the sender (its ``flush()``, ``delivered`` and ``failures``), or None
+        when turned off.
         """
         instance = self._instance(env)
         settings = None
@@ -238,7 +254,15 @@ class Sandbox:
                 raise ValueError(f"callbacks to {url!r} need {', '.join(missing)}")
             assert auth_url is not None and client_id is not None and client_secret is not None
             settings = CallbackSettings(
-                url, auth_url, client_id, client_secret, ca_file, duplicates, shuffle, seed
+                url,
+                auth_url,
+                client_id,
+                client_secret,
+                ca_file,
+                duplicates,
+                shuffle,
+                seed,
+                retailer_id,
             )
         old, instance.callbacks = instance.callbacks, None
         if old is not None:

@@ -13,7 +13,9 @@ twice anyway (receivers key on ``event_id``), so every failure that is not plain
 event's fault is retried.
 
 For testing a receiver's idempotency it can send some events twice (``duplicates``, a
-probability, seeded) and deliver small batches out of order (``shuffle``).
+probability, seeded) and deliver small batches out of order (``shuffle``). A configured
+``retailer_id`` is added to every envelope it sends (the docs' optional field, enabled by
+Instacart's site configuration).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class CallbackSettings:
     duplicates: float = 0.0
     shuffle: bool = False
     seed: int = 0
+    retailer_id: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("url", "auth_url"):
@@ -88,12 +91,16 @@ class CallbackSettings:
             raise ValueError(f"duplicates must be a probability (0..1), got {self.duplicates!r}")
         if not 0.0 <= self.duplicates <= 1.0:
             raise ValueError(f"duplicates must be a probability (0..1), got {self.duplicates!r}")
+        if self.retailer_id is not None and (
+            not isinstance(self.retailer_id, str) or not self.retailer_id.strip()
+        ):
+            raise ValueError(f"retailer_id must be a non-empty string, got {self.retailer_id!r}")
 
     def __repr__(self) -> str:  # never the secret
         return (
             f"CallbackSettings(url={self.url!r}, auth_url={self.auth_url!r}, "
             f"client_id={self.client_id!r}, duplicates={self.duplicates}, "
-            f"shuffle={self.shuffle})"
+            f"shuffle={self.shuffle}, retailer_id={self.retailer_id!r})"
         )
 
 
@@ -256,7 +263,7 @@ class Sender:
                 stale = None
                 answer = self._http.post(
                     self.settings.url,
-                    json=event,
+                    json=self._envelope(event),
                     headers={"Authorization": f"Bearer {token.value}"},
                     verify=self.settings.ca_file or True,
                     timeout=TIMEOUT,
@@ -286,6 +293,12 @@ class Sender:
             if self._stopping.is_set():
                 return "sender stopped"
             resent = False
+
+    def _envelope(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The event as sent: with the configured ``retailer_id``, if any."""
+        if self.settings.retailer_id is None:
+            return event
+        return {**event, "retailer_id": self.settings.retailer_id}
 
     def _token(self, refused: str | None) -> Token:
         if refused is not None:

@@ -39,7 +39,6 @@ PROFILES = {
 }
 
 
-
 @dataclass
 class Instance:
     """The server side of one environment."""

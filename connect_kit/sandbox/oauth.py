@@ -36,6 +36,7 @@ DEFAULT_SCOPES = {
     grant: [scope for scope, grants in SCOPES.items() if grant in grants]
     for grant in ("client_credentials", *USER_GRANTS, "authorization_code")
 }
+POST_CHECKOUT = "connect:post_checkout"
 # which scope a path prefix needs (the Transaction API needs none: any app token)
 AREA_SCOPES = (
     ("/v2/fulfillment_sandbox/", "connect:fulfillment"),
@@ -216,6 +217,10 @@ def check_bearer(instance: Instance, authorization: str | None, path: str) -> Gr
     if record["expires_at"] <= instance.now().timestamp():
         raise unauthorized("The access token expired")
     needed = next((scope for prefix, scope in AREA_SCOPES if path.startswith(prefix)), None)
+    if needed == POST_CHECKOUT and record.get("user_id") is None:
+        # each Post-checkout endpoint's table: a token that speaks for no user (client
+        # credentials, a linking token) is 400 "User ID not found", code 4001
+        raise ApiError(400, "User ID not found", 4001)
     if needed is not None and needed not in record["scopes"]:
         raise ApiError(403, f"The access token's scope does not include {needed}", None)
     return Grant(

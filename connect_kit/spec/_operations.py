@@ -7,7 +7,21 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
-from . import auth, last_mile, orders, post_checkout, sandbox, service_options, stores, users
+from . import (
+    auth,
+    catalog,
+    feedback,
+    last_mile,
+    orders,
+    post_checkout,
+    recommendations,
+    sandbox,
+    service_options,
+    stores,
+    transaction,
+    users,
+)
+from ._docs import docs_page
 from .base import Operation
 
 if TYPE_CHECKING:
@@ -15,7 +29,20 @@ if TYPE_CHECKING:
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
-    for module in (auth, users, stores, service_options, orders, last_mile, sandbox, post_checkout)
+    for module in (
+        auth,
+        users,
+        stores,
+        service_options,
+        orders,
+        last_mile,
+        sandbox,
+        post_checkout,
+        recommendations,
+        feedback,
+        transaction,
+        catalog,
+    )
     for op in module.OPERATIONS
 }
 
@@ -60,7 +87,7 @@ def match(method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
 
 
 def operations() -> pd.DataFrame:
-    """A DataFrame with one row per operation in the spec."""
+    """A DataFrame with one row per operation in the spec; ``docs`` is its docs page."""
     import pandas as pd
 
     rows = [
@@ -77,6 +104,7 @@ def operations() -> pd.DataFrame:
             "scope": op.scope,
             "records": op.records,
             "ref": op.ref,
+            "docs": docs_page(op.name),
         }
         for op in OPERATIONS.values()
     ]

@@ -36,9 +36,18 @@ class RequestModel(BaseModel):
     @field_validator("*")
     @classmethod
     def _fits_64_bits(cls, value: Any) -> Any:
-        if isinstance(value, int) and not -MAX_INT - 1 <= value <= MAX_INT:
+        if not _fits(value):  # free-form objects and lists too (``dict[str, Any]``)
             raise ValueError("must be an integer of at most 64 bits")
         return value
+
+
+def _fits(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | list | dict):
+        return True
+    if isinstance(value, int):
+        return -MAX_INT - 1 <= value <= MAX_INT
+    items = value.values() if isinstance(value, dict) else value
+    return all(map(_fits, items))
 
 
 class StrictObject(RequestModel):
@@ -126,6 +135,8 @@ class Operation:
             (``order_id``); with ``read_back``, a retried create that meets "already exists"
             reads the record back instead of failing.
         read_back: the operation that reads a created record back.
+        user_token: the token must speak for one Connect user (a user assertion): the
+            Post-checkout API and the frontend Recommendations and Order Feedback APIs.
     """
 
     name: str
@@ -145,6 +156,7 @@ class Operation:
     ref: str = ""
     identity: str | None = None
     read_back: str | None = None
+    user_token: bool = False
 
     @property
     def path_params(self) -> dict[str, type]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
+import phonenumbers
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import (
@@ -38,6 +39,43 @@ def _plausible(moment: datetime) -> datetime:
 
 Timestamp = Annotated[
     datetime, AfterValidator(_plausible), Field(description="ISO 8601, years 1970 to 2999.")
+]
+
+#: How the API wants phone numbers in requests (breaking change, changelog 2026-05-12,
+#: effective 2026-06-09), and the example the spec gives.
+E164_EXAMPLE = "+14155550100"
+E164_MESSAGE = f"must be an E.164 phone number, e.g. {E164_EXAMPLE}"
+
+
+def _e164(number: str) -> str:
+    """``number`` if it is already written in E.164: a plus, the country code and a valid
+    number, nothing else (no spaces, dashes or brackets); checked with ``phonenumbers``.
+
+    >>> _e164("+14155550100")
+    '+14155550100'
+    >>> _e164("+1 415 555 0100")
+    Traceback (most recent call last):
+    ...
+    ValueError: must be an E.164 phone number, e.g. +14155550100
+    """
+    try:
+        parsed = phonenumbers.parse(number, None)  # no default region: the "+" is needed
+    except phonenumbers.NumberParseException:
+        raise ValueError(E164_MESSAGE) from None
+    if (
+        not number.startswith("+")
+        or not phonenumbers.is_valid_number(parsed)
+        or phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) != number
+    ):
+        raise ValueError(E164_MESSAGE)
+    return number
+
+
+#: A phone number in a request: E.164 (``+14155550100``). Responses keep plain ``str``.
+PhoneNumber = Annotated[
+    str,
+    AfterValidator(_e164),
+    Field(description="E.164: a plus, the country code and the number, e.g. +14155550100."),
 ]
 ReplacementPolicy = Literal["no_replacements", "users_choice", "shoppers_choice"]
 REPLACEMENT_POLICIES: tuple[str, ...] = get_args(ReplacementPolicy)
@@ -89,7 +127,7 @@ class OrderUser(RequestModel):
     """The ``user`` object of create and update order (reference 3.5)."""
 
     birthday: date | None = Field(None, description="Needed for alcohol.")
-    phone_number: str | None = Field(None, examples=["800-555-0100"])
+    phone_number: PhoneNumber | None = Field(None, examples=[E164_EXAMPLE])
     sms_opt_in: bool | None = None
 
 
@@ -224,6 +262,19 @@ def order_statuses(*names: str) -> tuple[str, ...]:
     return names
 
 
+class WarningError(ResponseModel):
+    message: str
+    error_code: int | str | None = None
+
+
+class ResponseWarning(ResponseModel):
+    """A non-fatal issue an answer carries (delivery/get_order ``warnings[]``):
+    ``{"error": {"message", "error_code"}, "meta": {"items": [...]}}``."""
+
+    error: WarningError
+    meta: dict[str, Any] = {}
+
+
 class Order(ResponseModel):
     """An order (reference 3.9): the response of create, get, update, tip, cancel, stage."""
 
@@ -252,7 +303,7 @@ class Order(ResponseModel):
     is_instacartplus: bool | None = None
     metadata: dict[str, Any] | None = None
     fulfillment_details: FulfillmentDetails | None = None
-    warnings: list[dict[str, Any]] | None = None
+    warnings: list[ResponseWarning] | None = None
     items: list[OrderItemResponse] | None = None
     pos_payment_method: Annotated[str, open_enum(*POS_PAYMENT_METHODS)] | None = None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from .base import Deprecation, Operation, RequestModel
-from .common import Address, Cents, Locale, Order, Timestamp
+from .common import E164_EXAMPLE, Address, Cents, Locale, Order, PhoneNumber, Timestamp
 from .orders import OrderId
 from .users import LegacyUserAddressRequest, UserAddressRequest, ValidatedAddress
 
@@ -29,7 +29,7 @@ class CreateLastMileOrderRequest(_Parcel):
     service_option_hold_id: int
     first_name: str = Field(min_length=1)
     last_name: str = Field(min_length=1)
-    user_phone: str = Field(min_length=1, examples=["800-555-0100"])
+    user_phone: PhoneNumber = Field(examples=[E164_EXAMPLE])
     items_count: int = Field(ge=0)
     items_weight: float = Field(ge=0, description="Pounds.")
     locale: Locale | None = None
@@ -48,11 +48,13 @@ class CreateDispatchOrderRequest(_Parcel):
     service_option_id: int | None = None
     user_id: str | None = Field(None, min_length=1)
     locale: Locale | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    user_phone: str | None = None
+    first_name: str = Field(examples=["Ana"])
+    last_name: str = Field(examples=["Lee"])
+    user_phone: PhoneNumber = Field(examples=[E164_EXAMPLE])
     email: str | None = None
-    address: Address | None = None
+    address: Address = Field(description="Where the driver delivers the order.")
+    items_count: int = Field(ge=0)
+    items_weight: float = Field(ge=0, description="Pounds.")
     leave_unattended: bool | None = None
     special_instructions: str | None = None
     fallback_to_soonest_sameday: bool | None = None
@@ -66,6 +68,12 @@ class UpdateLastMileOrderRequest(_Parcel):
 
 
 class UpdateDispatchOrderRequest(UpdateLastMileOrderRequest):
+    address: Address | None = Field(
+        None,
+        description="Not on the published page (simulated, see SANDBOX.md): moves the order; "
+        "an order with alcohol cannot move where alcohol is not delivered.",
+    )
+
     @model_validator(mode="after")
     def _window_pair(self) -> UpdateDispatchOrderRequest:
         if (self.start_at is None) != (self.end_at is None):
@@ -79,6 +87,13 @@ class StageRequest(RequestModel):
     items_weight: float | None = Field(None, ge=0)
     bag_label: str | None = None
     bag_scan_codes: list[str] | None = None
+
+
+class StageDispatchRequest(RequestModel):
+    items_count: int | None = Field(None, ge=0)
+    bags_count: int | None = Field(None, ge=0)
+    items_weight: float | None = Field(None, ge=0, description="Pounds.")
+    bag_label: str | None = None
 
 
 class CancelDispatchRequest(RequestModel):
@@ -104,7 +119,8 @@ OPERATIONS = (
     _op("update_last_mile_order", "PUT", f"{_USER}/orders/{{order_id}}/last_mile",
         "Update a last-mile order while brand_new.", UpdateLastMileOrderRequest, "#26"),
     _op("stage_order", "POST", f"{_USER}/orders/{{order_id}}/staged",
-        "Mark a last-mile order staged so a driver is dispatched.", StageRequest, "#29"),
+        "Mark a last-mile order (not a dispatch one) staged so a driver is dispatched.",
+        StageRequest, "#29"),
     _op("create_dispatch_order", "POST", _DISPATCH,
         "Create a dispatch last-mile order in one call (no reservation).",
         CreateDispatchOrderRequest, "#32", identity="order_id", read_back="get_dispatch_order"),
@@ -114,9 +130,9 @@ OPERATIONS = (
         "Update a dispatch last-mile order while brand_new.", UpdateDispatchOrderRequest, "#34"),
     _op("cancel_dispatch_order", "POST", f"{_DISPATCH}/{{order_id}}/cancel",
         "Cancel a dispatch last-mile order while brand_new.", CancelDispatchRequest, "#35"),
-    _op("lastmile_stage_order", "POST", f"{_DISPATCH}/{{order_id}}/staged",
-        "Stage a last-mile order (old URI).", StageRequest, "#36",
-        deprecation=Deprecation("stage_order")),
+    _op("stage_dispatch_order", "POST", f"{_DISPATCH}/{{order_id}}/staged",
+        "Mark a dispatch last-mile order staged so a driver is dispatched.",
+        StageDispatchRequest, "#36"),
     _op("lastmile_create_order", "POST", "/v2/fulfillment/lastmile/users/{user_id}/orders",
         "Create a last-mile order (old URI).", CreateLastMileOrderRequest, "#37",
         deprecation=Deprecation("create_last_mile_order")),

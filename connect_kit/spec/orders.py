@@ -89,13 +89,21 @@ class ValidateItemsRequest(RequestModel):
     location_code: str | None = Field(None, min_length=1, description="Wins over address.")
 
 
+class ItemCheckError(ResponseModel):
+    """What a failed check says (delivery/validate_items: each failure "contains an error")."""
+
+    message: str
+    error_code: int | None = None
+
+
 class ValidationFailure(ResponseModel):
+    """One item that failed a check: the item it references and the error."""
+
     record_key: ClassVar[str | None] = "line_num"
 
     line_num: str | None = None
     item: ItemIdentity
-    check: str
-    message: str
+    error: ItemCheckError
 
 
 class ValidationFailures(ResponseModel):

@@ -305,6 +305,7 @@ def _op(name, method, path, group, summary, request, response, ref, **kw) -> Ope
         response,
         scope=SCOPE,
         ref=ref,
+        user_token=True,
         **kw,
     )
 

@@ -8,7 +8,15 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from .base import Deprecation, Operation, RequestModel, ResponseModel, open_enum, volatile
-from .common import Address, Cents, DesiredWindow, OrderItem, PostalCode, Timestamp
+from .common import (
+    Address,
+    Cents,
+    DesiredWindow,
+    OrderItem,
+    PostalCode,
+    ResponseWarning,
+    Timestamp,
+)
 
 WINDOW_TYPES = ("scheduled", "eta", "priority_eta")
 
@@ -62,14 +70,17 @@ class PickupCartRequest(RequestModel):
     with_eta_options: bool | None = None
 
 
-class LastMileCartRequest(LastMilePreviewRequest):
-    address: Address | None = None
+class LastMileCartRequest(_EtaFlags):
+    """last_mile/list_cart_service_options: the service enforces every parameter it needs."""
 
-    @model_validator(mode="after")
-    def _where(self) -> LastMileCartRequest:
-        if self.location_code is None and self.postal_code is None and self.address is None:
-            raise ValueError("give location_code, postal_code or address")
-        return self
+    address: Address = Field(description="The user's address.")
+    location_code: str = Field(
+        min_length=1, examples=["000-3801"], description="Where the driver picks the order up."
+    )
+    cart_total_cents: Cents
+    items_count: int = Field(ge=0, description="Number of different item types.")
+    units_count: float | None = Field(None, ge=0, description="Number of units in all.")
+    earliest_option_start_at: Timestamp | None = None
 
 
 class ReserveWindowRequest(RequestModel):
@@ -112,7 +123,7 @@ class ServiceOption(ResponseModel):
 
 class ServiceOptions(ResponseModel):
     service_options: list[ServiceOption] = []
-    warnings: list[dict] | None = None
+    warnings: list[ResponseWarning] | None = None
 
 
 class Hold(ResponseModel):

@@ -7,14 +7,14 @@ from datetime import datetime
 from pydantic import Field
 
 from .base import Operation, RequestModel, ResponseModel, deprecated_field, secret
-from .common import Address, Locale, Success
+from .common import E164_EXAMPLE, Address, Locale, PhoneNumber, Success
 
 
 class CreateUserRequest(RequestModel):
     user_id: str = Field(min_length=1, examples=["kamalsingh1234"])
     first_name: str = Field(min_length=1, pattern=r"^[^/:<>$%?]*$", examples=["Kamal"])
     last_name: str | None = Field(None, pattern=r"^[^/:<>$%?]*$", examples=["Singh"])
-    phone_number: str | None = Field(None, examples=["800-555-0100"])
+    phone_number: PhoneNumber | None = Field(None, examples=[E164_EXAMPLE])
     locale: Locale | None = None
 
 
@@ -31,7 +31,7 @@ class User(ResponseModel):
 class UserAddressRequest(Address):
     first_name: str | None = Field(None, pattern=r"^[^/:<>$%?]*$")
     last_name: str | None = Field(None, pattern=r"^[^/:<>$%?]*$")
-    phone_number: str | None = None
+    phone_number: PhoneNumber | None = Field(None, examples=[E164_EXAMPLE])
     locale: Locale | None = None
 
 

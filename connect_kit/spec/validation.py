@@ -33,6 +33,8 @@ def message(error: Mapping[str, Any]) -> str:
         return "must be a JSON object"
     if kind == "extra_forbidden":
         return "is not a known field here"
+    if kind == "string_too_long":  # the API's words (post_checkout create message: ``body``)
+        return f"is too long (maximum is {error.get('ctx', {}).get('max_length')} characters)"
     text = error["msg"].removeprefix("Value error, ")
     if "_" in text.split(" ", 1)[0]:  # it starts with a field name: keep its spelling
         return text

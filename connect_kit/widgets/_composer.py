@@ -69,7 +69,7 @@ class Composer(w.VBox):
         self.about = w.HTML()
         self.as_user = w.Text(
             description="as user *",
-            placeholder="Connect user_id: Post-checkout calls speak for one user",
+            placeholder="Connect user_id: this call speaks for one user",
             layout=w.Layout(width="420px"),
             style={"description_width": "190px"},
         )
@@ -125,7 +125,7 @@ class Composer(w.VBox):
             f"</div>{notice}"
         )
         self.fields = form_fields(op)
-        user = [self.as_user] if op.area == "post_checkout" else []
+        user = [self.as_user] if op.user_token else []
         self.form.children = [*user, *(field.box for field in self.fields)]
         self.message.value = ""
         self._guard()
@@ -143,7 +143,8 @@ class Composer(w.VBox):
     # sending ------------------------------------------------------------------------------
 
     def session(self) -> ConnectSession:
-        """The session to send with: the environment's, or a user's for Post-checkout."""
+        """The session to send with: the environment's, or a user's for calls that speak for
+        one user (Post-checkout, the frontend Recommendations and Order Feedback calls)."""
         allow = self._writes_to_prod() and self.confirm.value
         key = (self.env.value, allow)
         if key not in self.sessions:
@@ -152,7 +153,7 @@ class Composer(w.VBox):
             )
         session = self.sessions[key]
         user = self.as_user.value.strip()
-        if self.op.area != "post_checkout" or not user:
+        if not self.op.user_token or not user:
             return session
         if (key, user) not in self.user_sessions:
             self.user_sessions[(key, user)] = session.for_user(user)
@@ -199,8 +200,8 @@ class Composer(w.VBox):
         if params is None:
             self._fail("Some fields need attention.")
             return None
-        if self.op.area == "post_checkout" and not self.as_user.value.strip():
-            self._fail("Post-checkout calls speak for one user: fill in 'as user'.")
+        if self.op.user_token and not self.as_user.value.strip():
+            self._fail(f"{self.op.name} speaks for one user: fill in 'as user'.")
             return None
         result = self.session().call(self.op.name, **params)
         self.result = result

@@ -9,14 +9,24 @@ under the state's lock, so a handler's reads and writes are atomic. The registry
 from __future__ import annotations
 
 from . import (  # noqa: F401  (imported to register their handlers)
+    catalog,
+    feedback,
     last_mile,
     lifecycle,
     orders,
     post_checkout,
     post_checkout_chat,
     post_checkout_pickup,
+    recommendations,
     service_options,
     stores,
+    transaction,
     users,
 )
-from ._registry import HANDLERS, Context, Handler, handles  # noqa: F401  (the package's names)
+from ._registry import (  # noqa: F401  (the package's names)
+    BODY_ERRORS,
+    HANDLERS,
+    Context,
+    Handler,
+    handles,
+)

@@ -3,6 +3,20 @@ users and simulated callbacks (sandbox reference, section 1).
 
 A batch's workflow state drives the status of its orders; ``completed`` shows on the
 order as ``delivered`` (the testing center's "Order Complete").
+
+Each move records the documented callbacks of the order's workflow (``spec.events``), and no
+others: a status without a documented event changes silently. Where the docs give no trigger,
+the sandbox's choices (SANDBOX.md, "Callbacks"):
+
+- delivering: Order location (at the store) after Delivering; completing a delivering order:
+  Order location (at the customer), then Arrival at customer (last mile), Delivered, and
+  Rating reminder (unless the order was already rated).
+- last mile: At store ETA (with ``bag_label``) once the driver acknowledged it.
+- a pickup order's runner batch: Pickup runner started when it is generated, Pickup Geofence
+  reached at ``at_store`` (Late pickup before it when the pickup window has ended), Customer
+  acknowledged at ``bags_verified``, Delivered and Rating reminder at ``completed``.
+- Customer missing, Unable to find customer and Runner not found only on request
+  (:func:`simulate_event`, the sandbox's ``simulate_event``; not an API of Instacart's).
 """
 
 from __future__ import annotations
@@ -10,16 +24,34 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ...spec.common import order_statuses
-from ...spec.events import ITEM_REFUNDED, ITEM_REPLACED, order_event
+from ...spec.events import (
+    ARRIVAL_AT_CUSTOMER,
+    AT_STORE_ETA,
+    CUSTOMER_ACKNOWLEDGED,
+    CUSTOMER_MISSING,
+    ITEM_REFUNDED,
+    ITEM_REPLACED,
+    LATE_PICKUP,
+    ORDER_LOCATION,
+    PICKUP_GEOFENCE_REACHED,
+    PICKUP_RUNNER_STARTED,
+    RATING_REMINDER,
+    RUNNER_NOT_FOUND,
+    UNABLE_TO_FIND_CUSTOMER,
+    applies,
+    event_type,
+    order_event,
+)
 from ...spec.sandbox import BATCH_STATES
 from ..errors import bad_request, not_found
 from ..oauth import digest
 from ._registry import Context, handles
-from .common import iso, product_of, record_event, set_status
+from .common import iso, product_of, record_event, render_line, set_status
+from .post_checkout import route, stable_number
 
 SEQUENCES: dict[str, tuple[str, ...]] = BATCH_STATES  # the spec's, by batch type
 BATCH_FOR_KIND = {
@@ -40,6 +72,9 @@ FIRST_SHOPPER_ID = 21_850_710
 FIRST_BATCH_ID = 1
 FIRST_INSTACART_USER_ID = 940_626_754
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+AT_STORE_ETA_MINUTES = 15  # a driver who acknowledged a last-mile order is this far away
+#: Documented events that no simulated step triggers: sent on request (:func:`simulate_event`).
+ON_REQUEST = (CUSTOMER_MISSING, UNABLE_TO_FIND_CUSTOMER, RUNNER_NOT_FOUND)
 
 
 def _order_status(batch_type: str, state: str) -> str | None:
@@ -75,19 +110,115 @@ def create_shopper(ctx: Context) -> dict[str, Any]:
     return {"id": shopper_id}
 
 
-def _move(ctx: Context, batch: dict[str, Any], state: str) -> None:
-    batch["workflow_state"] = state
+def _stamp(moment: datetime) -> str:
+    """A time as the callbacks give it: ISO 8601, UTC, ``Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _bag_label(order: dict[str, Any]) -> str:
+    """The retailer's bag label, else a stable one of the sandbox's."""
+    return order.get("bag_label") or f"IC-{stable_number(order['id'], 6) % 10_000:04d}"
+
+
+def _checkout_line(line: dict[str, Any]) -> dict[str, Any]:
+    """An OrderItem as the Checkout callback sends it: the line, what was asked for and what
+    was delivered (a replacement's ids; none for a refunded line)."""
+    shopper = line.get("shopper", {})
+    requested = line["item"]
+    delivered: dict[str, Any] | None = requested
+    if shopper.get("status") == "replaced" and shopper.get("replacement_item"):
+        delivered = shopper["replacement_item"]
+    elif shopper.get("status") == "to_refund":
+        delivered = None
+    return {
+        **render_line(line),
+        "requested_item_rrc": requested.get("rrc"),
+        "requested_item_upc": requested.get("upc"),
+        "delivered_item_rrc": delivered.get("rrc") if delivered else None,
+        "delivered_item_upc": delivered.get("upc") if delivered else None,
+    }
+
+
+def _located(ctx: Context, order: dict[str, Any], arrived: bool, batch_id: int) -> None:
+    """An Order location callback: at the store as the drive starts, at the customer's."""
+    start, end = route(ctx, order)
+    where = end if arrived else start
+    coordinates = {k: round(where[k], 6) for k in ("latitude", "longitude")}
+    record_event(ctx, order, ORDER_LOCATION, coordinates=coordinates, batch_id=batch_id)
+
+
+def _late(ctx: Context, order: dict[str, Any]) -> bool:
+    ends = order.get("window_ends_at")
+    return isinstance(ends, str) and ctx.instance.now() > datetime.fromisoformat(ends)
+
+
+def _move_order(
+    ctx: Context, batch: dict[str, Any], order: dict[str, Any], state: str, new: bool
+) -> None:
+    """Move one order of a batch to the batch's ``state``, with the callbacks of that step."""
+    batch_id = batch["id"]
+    runner = batch["batch_type"] == "runner_customer"
     status = _order_status(batch["batch_type"], state)
+    if runner and new:
+        record_event(ctx, order, PICKUP_RUNNER_STARTED, batch_id=batch_id)
+    if status is None:
+        return
+    if runner and state == "at_store" and _late(ctx, order):
+        record_event(ctx, order, LATE_PICKUP, batch_id=batch_id)
+    if status == "delivered":
+        if order["status"] == "delivering":
+            _located(ctx, order, True, batch_id)
+            record_event(ctx, order, ARRIVAL_AT_CUSTOMER, batch_id=batch_id)
+        order["delivered_at"] = iso(ctx.instance.now())
+        order.setdefault("bag_count", max(1, len(order.get("items", [])) // 4))
+    fields: dict[str, Any] = {"batch_id": batch_id}
+    if status == "checkout":  # the Checkout callback's documented items
+        fields["items"] = [_checkout_line(x) for x in order["items"] if not x.get("deleted")]
+    set_status(ctx, order, status, **fields)  # at_store, bags_verified: last mile only
+    if status == "delivering":
+        _located(ctx, order, False, batch_id)
+    elif status == "acknowledged_for_delivery":
+        eta = ctx.instance.now() + timedelta(minutes=AT_STORE_ETA_MINUTES)
+        record_event(
+            ctx,
+            order,
+            AT_STORE_ETA,
+            bag_label=_bag_label(order),
+            eta=_stamp(eta),
+            batch_id=batch_id,
+        )
+    elif runner and status == "at_store":
+        record_event(ctx, order, PICKUP_GEOFENCE_REACHED, batch_id=batch_id)
+    elif runner and status == "bags_verified":
+        record_event(ctx, order, CUSTOMER_ACKNOWLEDGED, batch_id=batch_id)
+    elif status == "delivered" and not order.get("feedback"):  # not rated yet (Order Feedback)
+        record_event(ctx, order, RATING_REMINDER)
+
+
+def _move(ctx: Context, batch: dict[str, Any], state: str, *, new: bool = False) -> None:
+    batch["workflow_state"] = state
     for order_id in batch["order_ids"]:
         order = ctx.state.get("order", order_id)
-        if order is None or order["status"] == "canceled" or status is None:
+        if order is None or order["status"] == "canceled":
             continue
-        if status == "delivered":
-            order["delivered_at"] = iso(ctx.instance.now())
-            order.setdefault("bag_count", max(1, len(order.get("items", [])) // 4))
-        set_status(ctx, order, status, batch_id=batch["id"])
+        _move_order(ctx, batch, order, state, new)
         ctx.state.put("order", order_id, order)
     ctx.state.put("batch", batch["id"], batch)
+
+
+def simulate_event(ctx: Context, order: dict[str, Any], name: str) -> dict[str, Any]:
+    """Record one of the documented events that no simulated step triggers (:data:`ON_REQUEST`)
+    for an order of a workflow the docs give it; ValueError otherwise."""
+    event = event_type(name)  # ValueError for an undocumented name
+    if name not in ON_REQUEST:
+        allowed = ", ".join(ON_REQUEST)
+        raise ValueError(f"{name} is sent by the sandbox's own steps; on request: {allowed}")
+    if not applies(name, order.get("kind")):
+        workflows = ", ".join(sorted(event.workflows))
+        raise ValueError(f"{name} is not sent for {order.get('kind')} orders (only {workflows})")
+    recorded = record_event(ctx, order, name)
+    assert recorded is not None
+    return recorded
 
 
 @handles("generate_batch")
@@ -119,7 +250,7 @@ def generate_batch(ctx: Context) -> dict[str, Any]:
         "order_ids": [o["id"] for o in orders],
         "workflow_state": state,
     }
-    _move(ctx, batch, state)
+    _move(ctx, batch, state, new=True)
     return {"id": batch["id"], "workflow_state": state}
 
 
@@ -234,7 +365,7 @@ def simulate_order_callback(ctx: Context) -> dict[str, Any]:
             order["cancellation_reason"] = "instacart_driven"
             set_status(ctx, order, "canceled", cancellation_reason="instacart_driven")
             ctx.state.put("order", order["id"], order)
-    else:  # rescheduled and late_delivery only send their callback
+    else:  # rescheduled and late_delivery only send their callback (late_delivery: not pickup)
         record_event(ctx, order, order_event(event))
     return {"success": True}
 

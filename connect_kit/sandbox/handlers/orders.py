@@ -8,17 +8,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ...spec.events import TIP_ADJUSTMENT
 from ..errors import ApiError, bad_request, one_or_many
 from ._registry import Context, handles
 from .common import (
+    INVALID_ZIP_FOR_ALCOHOL,
+    alcohol_allowed,
     check_age,
     check_items,
     item_line,
+    order_banner,
+    order_locale,
     order_or_error,
-    posix_locale,
     product_of,
+    record_event,
     render,
     require_status,
+    retailer_id,
     save,
     set_status,
     store_for_address,
@@ -64,6 +70,12 @@ def spend_hold(
     return option
 
 
+def _alcohol_deliverable(postal_code: str, key: str) -> None:
+    """Alcohol goes only where its postal code allows it (``alcohol_allowed``)."""
+    if not alcohol_allowed(postal_code):
+        raise bad_request(INVALID_ZIP_FOR_ALCOHOL, key)
+
+
 def _phone(user: dict[str, Any], body: Any) -> None:
     if not user.get("phone_number") and not (body.user and body.user.phone_number):
         raise bad_request("can't be blank", "user.phone_number")
@@ -82,6 +94,8 @@ def _create(ctx: Context, kind: str) -> dict[str, Any]:
             raise bad_request("This store does not offer pickup", "location_code")
     products = check_items(body.items, store=store, delivery=kind == "delivery")
     check_age(body.user.birthday if body.user else None, products, ctx.instance.now().date())
+    if kind == "delivery" and any(p.alcohol for p in products):
+        _alcohol_deliverable(body.address.postal_code, "address.postal_code")
     _phone(user, body)
     if ctx.state.get("order", body.order_id) is not None:
         raise bad_request("Order with this order_id already exists", "order_id")
@@ -93,7 +107,7 @@ def _create(ctx: Context, kind: str) -> dict[str, Any]:
         option = hold_for_order(ctx, body.service_option_hold_id, user["user_id"], kind)
     order = new_order(ctx, kind, body.order_id, user, option)
     order.update(
-        locale=posix_locale(body.locale or user.get("locale")),
+        locale=order_locale(ctx, body.locale, store, user),
         items=[item_line(line) for line in body.items],
         special_instructions=body.special_instructions,
         loyalty_number=body.loyalty_number,
@@ -133,6 +147,9 @@ def get_order(ctx: Context) -> dict[str, Any]:
 def list_orders(ctx: Context) -> dict[str, Any]:
     user = user_or_error(ctx)
     orders = ctx.state.find("order", user_id=user["user_id"])
+    banner = retailer_id(ctx)
+    if banner is not None:  # X-Retailer-Id: that banner's orders only
+        orders = [o for o in orders if order_banner(ctx, o) == banner]
     orders.sort(key=lambda o: o["created_at"])
     return {"orders": [render(ctx, o) for o in orders]}
 
@@ -162,6 +179,10 @@ def update_order(ctx: Context) -> dict[str, Any]:
     if birthday is None and order.get("user", {}).get("birthday"):
         birthday = date.fromisoformat(order["user"]["birthday"])
     check_age(birthday, products, ctx.instance.now().date())
+    if order["kind"] == "delivery" and order.get("address"):  # alcohol added: is it allowed?
+        alcohol = [i for i, product in enumerate(products) if product.alcohol]  # one a line
+        if alcohol:
+            _alcohol_deliverable(order["address"]["postal_code"], f"items[{alcohol[0]}].item")
     wanted = {line.line_num for line in body.items}
     for line in order["items"]:  # omitted lines are removed (and restored if sent again)
         line["deleted"] = line["line_num"] not in wanted
@@ -212,6 +233,8 @@ def update_tip(ctx: Context) -> dict[str, Any]:
     order = order_or_error(ctx)
     require_status(order, ("delivered",), "tipped until it is delivered")
     order["tip_cents"] = ctx.body.tip_amount_cents
+    # Tip adjustment: delivery and last mile only (record_event skips pickup)
+    record_event(ctx, order, TIP_ADJUSTMENT, tip_amount_cents=order["tip_cents"])
     return save(ctx, order)
 
 
@@ -252,6 +275,21 @@ def cancel_order(ctx: Context) -> dict[str, Any]:
     return save(ctx, order)
 
 
+def _failed_check(item: Any, product: Any, store: Any) -> tuple[str, int] | None:
+    """The (message, code) of the check an item to validate fails, or None: the item is in
+    the catalog (of the store, which may not sell alcohol), with count or weight as its
+    product is sold (those two in create order's words)."""
+    if product is None:
+        return "Item not found in the catalog", 2000
+    if store is not None and product.alcohol and not store.alcohol:
+        return "This store does not sell alcohol", 2000
+    if product.unit == "each" and item.count is None:
+        return "count is required for this item", 1001
+    if product.unit == "lb" and item.weight is None and item.count is None:
+        return "weight is required for this item", 1001
+    return None
+
+
 @handles("validate_items")
 def validate_items(ctx: Context) -> dict[str, Any]:
     body = ctx.body
@@ -263,20 +301,13 @@ def validate_items(ctx: Context) -> dict[str, Any]:
         store = None
     failures = []
     for item in body.items:
-        product = product_of(item.item)
-        identity = item.item.model_dump(exclude_none=True)
-
-        def fail(check: str, message: str, line=item, identity=identity) -> None:
-            failures.append(
-                {"line_num": line.line_num, "item": identity, "check": check, "message": message}
-            )
-
-        if product is None:
-            fail("item_not_found", "The item is not in the catalog")
-        elif store is not None and product.alcohol and not store.alcohol:
-            fail("item_not_available", f"The store {store.location_code} does not sell alcohol")
-        elif product.unit == "each" and item.count is None:
-            fail("count_required", "This item is sold by count: give count")
-        elif product.unit == "lb" and item.weight is None and item.count is None:
-            fail("weight_required", "This item is sold by weight: give weight")
+        failure = _failed_check(item, product_of(item.item), store)
+        if failure is not None:
+            message, code = failure
+            entry = {
+                "line_num": item.line_num,
+                "item": item.item.model_dump(exclude_none=True),
+                "error": {"message": message, "error_code": code},
+            }
+            failures.append({k: v for k, v in entry.items() if v is not None})
     return {"validation_failures": failures}

@@ -16,9 +16,12 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from ...spec.validation import dotted, message
 from .. import seed
-from ..errors import ApiError, bad_request, not_found
-from ._registry import Context, handles
+from ..errors import ApiError, MultipleErrors, bad_request, not_found, one_or_many
+from ._registry import Context, body_errors, handles
 from .common import iso, product_of
 
 # order status -> workflow_state (pickup orders: staged is ready_for_pickup)
@@ -161,14 +164,21 @@ def get_order_handling(ctx: Context) -> dict[str, Any]:
     return answer
 
 
+def route(ctx: Context, order: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    """Where the order's drive starts (its store) and ends (its destination) (also what the
+    Order location callbacks report)."""
+    _, end = _destination(ctx, order)
+    store = order_store(ctx, order)
+    start = {"latitude": store.latitude, "longitude": store.longitude} if store else end
+    return start, end
+
+
 @handles("get_order_location")
 def get_order_location(ctx: Context) -> dict[str, Any]:
     order = own_order(ctx)
     if order["status"] != "delivering":
         return {}
-    _, (end) = _destination(ctx, order)
-    store = order_store(ctx, order)
-    start = {"latitude": store.latitude, "longitude": store.longitude} if store else end
+    start, end = route(ctx, order)
     since = reached(order, "delivering")
     minutes = (
         (ctx.instance.now() - datetime.fromisoformat(since)).total_seconds() / 60 if since else 0
@@ -232,6 +242,27 @@ def get_order_items(ctx: Context) -> dict[str, Any]:
     doc = customer_doc(ctx, order)
     lines = [line for line in order.get("items", []) if not line.get("deleted")]
     return {"line_items": [line_item(doc, line) for line in lines]}
+
+
+@body_errors("handle_item_replacement")
+def replacement_body_errors(exc: ValidationError) -> ApiError:
+    """A refused replacement decision in the words of its page's error table: without a
+    ``status``, the multiple-errors form (9999 "There were issues with your request"); a
+    ``status`` not in the list "is not included in the list"; ``alternative_item``'s checks as
+    written there ("must include exactly one of rrc or upc", key ``alternative_item``)."""
+    errors, status_missing = [], False
+    for error in exc.errors(include_url=False, include_input=False):
+        key = dotted(error["loc"])
+        if key == "status" and error["type"] == "missing":
+            status_missing = True
+            errors.append(bad_request(message(error), key))
+        elif key == "status":
+            errors.append(bad_request("is not included in the list", key))
+        elif key == "alternative_item" and error["type"] == "value_error":
+            errors.append(bad_request(error["msg"].removeprefix("Value error, "), key))
+        else:
+            errors.append(bad_request(message(error), key))
+    return MultipleErrors(errors) if status_missing else one_or_many(errors)
 
 
 @handles("handle_item_replacement")

@@ -9,9 +9,10 @@ from typing import Any
 
 from ..errors import ApiError
 from ._registry import Context, handles
-from .common import iso, record_event
+from .common import country_of, iso, preferred_locale, record_event
 from .post_checkout import (
     customer_doc,
+    order_store,
     own_order,
     reached,
     save_doc,
@@ -36,7 +37,34 @@ LIFECYCLE_TEXT = {
     "delivered": "Your order was delivered.",
     "canceled": "Your order was canceled.",
 }
+# the same in Canadian French, for an answer whose language is fr-CA (Accept-Language, else
+# the order's locale: connect/api/request_headers, connect/api/localization)
+LIFECYCLE_TEXT_FR = {
+    "brand_new": "Nous avons reçu votre commande.",
+    "acknowledged": "Un acheteur a accepté votre commande.",
+    "picking": "Votre acheteur a commencé à faire vos achats.",
+    "verifying_replacements": "Votre acheteur vérifie les remplacements avec vous.",
+    "checkout": "Votre acheteur passe à la caisse.",
+    "receipt_sanity_check": "Votre acheteur vérifie le reçu.",
+    "bags_check": "Votre commande est mise en sacs.",
+    "ready_for_pickup": "Votre commande est prête pour le ramassage.",
+    "staged": "Votre commande est prête.",
+    "delivering": "Votre commande est en route.",
+    "delivered": "Votre commande a été livrée.",
+    "canceled": "Votre commande a été annulée.",
+}
 FIRST_MESSAGE_ID = 1
+
+
+def _lifecycle_text(ctx: Context, order: dict[str, Any], state: str) -> str:
+    """A lifecycle message in the answer's language: the one Accept-Language prefers among
+    the order's country's locales, else the order's own locale."""
+    locale = preferred_locale(ctx, country_of(order_store(ctx, order)))
+    if locale is None:
+        locale = order.get("locale") or "en_US"
+    if locale.replace("_", "-") == "fr-CA":
+        return LIFECYCLE_TEXT_FR.get(state, f"Votre commande : {state.replace('_', ' ')}.")
+    return LIFECYCLE_TEXT.get(state, f"Your order is {state.replace('_', ' ')}.")
 
 
 def _expired(ctx: Context, order: dict[str, Any]) -> bool:
@@ -153,7 +181,7 @@ def get_order_messages(ctx: Context) -> dict[str, Any]:
             {
                 "id": f"{order['id']}-{i}",
                 "workflow_state": state,
-                "message": LIFECYCLE_TEXT.get(state, f"Your order is {state.replace('_', ' ')}."),
+                "message": _lifecycle_text(ctx, order, state),
                 "created_at": step["at"],
             }
         )

@@ -21,6 +21,7 @@ from ._registry import Context, handles
 from .common import (
     check_items,
     iso,
+    stock_warnings,
     store_for_address,
     store_or_error,
     stores_near,
@@ -232,27 +233,32 @@ def list_pickup(ctx: Context) -> dict[str, Any]:
     if not store.pickup:
         raise bad_request("This store does not offer pickup", "location_code")
     check_items(ctx.body.items, invalid_code=2000, store=store)
-    return _options(ctx, store, "pickup", ctx.body, preview=False)
+    answer = _options(ctx, store, "pickup", ctx.body, preview=False)
+    cart = [line.model_dump(exclude_none=True) for line in ctx.body.items]
+    if warnings := stock_warnings(cart):  # the docs show warnings on this listing
+        answer["warnings"] = warnings
+    return answer
 
 
 @handles("list_last_mile_service_options")
 def list_last_mile(ctx: Context) -> dict[str, Any]:
     user_or_error(ctx)
+    if seed.place(ctx.body.address.postal_code) is None:
+        raise bad_request("Address could not be validated", "address.postal_code")
     return _options(ctx, _last_mile_store(ctx, ctx.body), "last_mile", ctx.body, preview=False)
 
 
 # holds --------------------------------------------------------------------------------
 
 
-def _hold(ctx: Context, slot_id: int, key: str) -> dict[str, Any]:
+def _hold(ctx: Context, slot_id: int, key: str, *, checked: bool = False) -> dict[str, Any]:
+    """Hold a slot for the user. A preview slot can be held (the preview pages allow it), but
+    the hold remembers it: the order it books may fail later (see ``hold_for_order``), unless
+    the cart was ``checked`` when it was reserved (the deprecated reserve/cart call)."""
     user = user_or_error(ctx)
     option = ctx.state.get("service_option", slot_id)
     if option is None:
         raise bad_request("Service option not found", key)
-    if option["preview"]:
-        raise bad_request(
-            "Preview time slots cannot be reserved: list the slots for the cart first", key
-        )
     now = ctx.instance.now()
     # one hold per user: a new reserve call releases the current one first
     for hold in ctx.state.find("hold", user_id=user["user_id"], status="active"):
@@ -269,6 +275,7 @@ def _hold(ctx: Context, slot_id: int, key: str) -> dict[str, Any]:
         "status": "active",
         "expires_at": iso(expires),
         "expires_ts": expires.timestamp(),
+        "from_preview": bool(option["preview"]) and not checked,
     }
     ctx.state.put("hold", hold_id, hold)
     return {
@@ -314,12 +321,29 @@ def reserve_with_cart(ctx: Context) -> dict[str, Any]:
     body = ctx.body
     store = store_for_address(ctx, body.address, body.location_code)
     check_items(body.items, store=store, delivery=True)
-    slot_id = ctx.params["service_option_id"]
-    option = ctx.state.get("service_option", slot_id)
-    if option is not None and option["preview"]:  # this old call books previewed slots
-        option = dict(option, preview=False)
-        ctx.state.put("service_option", slot_id, option)
-    return _hold(ctx, slot_id, "service_option_id")
+    # this old call books previewed slots with the cart: its hold is as good as a listed one
+    return _hold(ctx, ctx.params["service_option_id"], "service_option_id", checked=True)
+
+
+NO_LONGER_AVAILABLE = "The time slot is no longer available"
+
+
+def _still_offered(ctx: Context, option: dict[str, Any], hold_id: int) -> bool:
+    """Whether a previewed slot is still one a cart listing offers now: its window starts at
+    least an hour from now (as listed scheduled slots do), and the same window listed for a
+    cart still has room, counting what holds the previewed slot and the listed one."""
+    start = datetime.fromisoformat(option["start_at"])
+    if option["type"] == "scheduled" and start < ctx.instance.now() + timedelta(hours=1):
+        return False
+    where = (option["location_code"], option["kind"], option["type"], option["start_at"])
+    listed = _slot_id(ctx.instance.name, *where, "cart")
+    taken = [
+        h
+        for slot in (listed, option["id"])
+        for h in holders(ctx, slot)
+        if h.get("id") != hold_id  # not the hold being spent
+    ]
+    return len(taken) < _capacity(listed, start, option["type"])
 
 
 def hold_for_order(ctx: Context, hold_id: int, user_id: str, kind: str) -> dict[str, Any]:
@@ -338,7 +362,10 @@ def hold_for_order(ctx: Context, hold_id: int, user_id: str, kind: str) -> dict[
         raise bad_request(f"Service option hold is not for a {kind} time slot", key)
     live = hold["status"] == "active" and hold["expires_ts"] > ctx.instance.now().timestamp()
     if not live and len(holders(ctx, option["id"])) >= option["capacity"]:
-        raise bad_request("The time slot is no longer available", key)
+        raise bad_request(NO_LONGER_AVAILABLE, key)
+    if hold.get("from_preview") and not _still_offered(ctx, option, hold_id):
+        # the preview pages' warning: the previewed slot may be gone by checkout
+        raise bad_request(NO_LONGER_AVAILABLE, key)
     hold["status"] = "used"
     ctx.state.put("hold", hold_id, hold)
     return option
