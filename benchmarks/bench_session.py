@@ -10,8 +10,15 @@ with its latency profile off, made three ways on one keep-alive connection each:
   spec, with a typed Result (its frame is not built: that is the frames benchmark's).
 
 The sandbox runs in another process, so that its work does not share this process's GIL; the
-three clients take turns (the order rotates every round) and the median per-call time of the
+clients take turns (the order rotates every round) and the median per-call time of the
 rounds is reported, with the ratio of each to the baseline. Target: at most 1.10x.
+
+Live conformance (every answer checked against the spec as it arrives) is measured the same
+way: in every round, the same ``session.call`` is made with the check on and off in turn,
+call by call (the session's private switch), each call timed; the ratio is the median of the
+rounds' ratios of the median call on to the median call off. Dev's
+answer carries a field the spec lacks (``time_zone``), so the check also records a finding on
+every call, as against a drifting live server. Target: at most 1.05x.
 
 Run: ``.venv/bin/python benchmarks/bench_session.py`` (or ``make bench``).
 """
@@ -32,6 +39,7 @@ from connect_kit.client import ConnectSession, Environment
 CALLS = 300  # per client per round
 ROUNDS = 7
 TARGET = 1.10
+CONFORMANCE_TARGET = 1.05
 PATH = "/v2/fulfillment/stores/delivery"
 BODY = {"find_by": {"address_line_1": "50 Beale St", "postal_code": "94105"}}
 
@@ -49,6 +57,20 @@ def _per_call_us(call: Callable[[], Any]) -> float:
     for _ in range(CALLS):
         call()
     return (time.perf_counter() - started) / CALLS * 1e6
+
+
+def _check_ratio(session: ConnectSession, call: Callable[[], Any]) -> float:
+    """The median call with live conformance on over the median call with it off, the two
+    taking turns call by call."""
+    on: list[float] = []
+    off: list[float] = []
+    for i in range(2 * CALLS):
+        session._conformance.enabled = i % 2 == 0  # the private switch
+        started = time.perf_counter()
+        call()
+        (on if i % 2 == 0 else off).append(time.perf_counter() - started)
+    session._conformance.enabled = True
+    return statistics.median(on) / statistics.median(off)
 
 
 def main() -> int:
@@ -88,10 +110,13 @@ def main() -> int:
             for _ in range(50):
                 call()
         times: dict[str, list[float]] = {name: [] for name in clients}
+        checked: list[float] = []  # per round: median call with the check on / off
         names = list(clients)
         for round_ in range(ROUNDS):
             for name in names[round_ % 3 :] + names[: round_ % 3]:
                 times[name].append(_per_call_us(clients[name]))
+            checked.append(_check_ratio(session, clients["session.call"]))
+        findings = session.conformance
         session.close()
     finally:
         stop.set()
@@ -107,6 +132,15 @@ def main() -> int:
         print(f"  {name:<14} {median:8.0f} us   {ratio:.2f}x")
     verdict = "PASS" if worst <= TARGET else "MISS"
     print(f"target <= {TARGET:.2f}x: {verdict}")
+    ratio = statistics.median(checked)
+    seen = int(findings["count"].sum()) if len(findings) else 0
+    print(
+        f"live conformance: session.call with the check on / off = {ratio:.3f}x "
+        f"(rounds: {min(checked):.3f} to {max(checked):.3f}; "
+        f"{len(findings)} finding seen {seen} times)"
+    )
+    verdict = "PASS" if ratio <= CONFORMANCE_TARGET else "MISS"
+    print(f"target <= {CONFORMANCE_TARGET:.2f}x: {verdict}")
     return 0
 
 

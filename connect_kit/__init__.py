@@ -32,9 +32,11 @@ _LAZY = {
     "compare_panel": "connect_kit.widgets:compare_panel",
     "compare_results": "connect_kit.data:compare_results",
     "composer": "connect_kit.widgets:composer",
+    "conformance_report": "connect_kit.data:conformance_report",
     "drive": "connect_kit.client:drive",
     "errors": "connect_kit.errors",
     "operations": "connect_kit.spec:operations",
+    "parity": "connect_kit.data:parity",
     "snippet": "connect_kit.snippets:snippet",
     "sandbox": "connect_kit.sandbox",
     "spec": "connect_kit.spec",
@@ -51,10 +53,12 @@ __all__ = [
     "compare_panel",
     "compare_results",
     "composer",
+    "conformance_report",
     "connect",
     "drive",
     "errors",
     "operations",
+    "parity",
     "sandbox",
     "snippet",
     "spec",
@@ -62,9 +66,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    import os
+
     from . import callbacks, errors, sandbox, spec
     from .client import ConnectSession, Result, RetryPolicy, drive, status
-    from .data import compare, compare_results
+    from .data import compare, compare_results, conformance_report, parity
     from .snippets import snippet
     from .spec import operations
     from .widgets import compare_panel, composer
@@ -75,20 +81,39 @@ def connect(
     *,
     allow_writes: bool | None = None,
     dotenv_path: str | None = None,
+    record: str | os.PathLike[str] | None = None,
+    replay: str | os.PathLike[str] | None = None,
     **options: Any,
 ) -> ConnectSession:
     """An authenticated session for environment ``env`` (``"dev"``, ``"prod"``, or another
-    declared in ``.env``).
+    declared in ``.env``; ``"sandbox:dev"`` and ``"sandbox:prod"`` are always the embedded
+    sandbox's instances, whatever ``.env`` holds).
 
     Settings come from ``.env`` (found from the working directory upwards) and the process
     environment, which wins. Without credentials, ``dev`` and ``prod`` use the embedded
     sandbox (announced once). ``allow_writes`` lets state-changing calls reach a production
     environment. Other options go to :class:`ConnectSession` (``retry``, ``timeout``,
-    ``history_size``).
-    """
-    from .client import ConnectSession, resolve
+    ``history_size``, ``strict``: how calls treat fields the spec does not know).
 
-    return ConnectSession(resolve(env, dotenv_path), allow_writes=allow_writes, **options)
+    ``record="flows/dev.har"`` writes every exchange to that HAR 1.2 file as it happens,
+    redacted (secrets become ``[redacted:<field>:<n>]`` placeholders). ``replay=`` answers from
+    such a file instead, with no network and no credentials: the recorded environment is used,
+    not ``.env``'s (see ``connect_kit.client._recording`` and ``_replay``). Not both at once.
+    """
+    from .client import ConnectSession, replay_session, resolve, start_recording
+
+    if record is not None and replay is not None:
+        from .errors import ConfigurationError
+
+        raise ConfigurationError("record= and replay= cannot be given together: choose one")
+    if replay is not None:
+        return replay_session(
+            env, replay, allow_writes=allow_writes, dotenv_path=dotenv_path, **options
+        )
+    session = ConnectSession(resolve(env, dotenv_path), allow_writes=allow_writes, **options)
+    if record is not None:
+        start_recording(session, record)
+    return session
 
 
 def __getattr__(name: str) -> Any:

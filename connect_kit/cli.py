@@ -193,7 +193,9 @@ def parser() -> argparse.ArgumentParser:
         "object; --a.b value nests). Example: connect-kit call dev find_delivery_stores "
         "--find_by.address_line_1 '50 Beale St' --find_by.postal_code 94105",
     )
-    call.add_argument("env", help="environment: dev, prod, or one declared in .env")
+    call.add_argument(
+        "env", help="environment: dev, prod, one declared in .env, sandbox:dev or sandbox:prod"
+    )
     call.add_argument("operation", help="operation name (see connect_kit.operations())")
     call.add_argument("--body", metavar="FILE", help="the request body as JSON (- for stdin)")
     call.add_argument("-o", "--output", metavar="FILE", help="write .csv, .json or .parquet")

@@ -8,6 +8,8 @@ The hierarchy, drawn once::
     │   └── ProdWriteRefused        ... to prod
     ├── TransportError              no HTTP answer: refused, dropped, timed out, TLS failure
     ├── Interrupted                 a bulk pull's input that Ctrl-C stopped before its answer
+    ├── ReplayMissError             a request the recording replayed does not hold (nothing
+    │                               sent): ``.closest`` recorded one, ``.differences``
     └── APIError                    the server answered with an error status
         ├── InvalidRequestError     400 (and 413, 422): every field error is in ``.errors``
         ├── AuthenticationError     401: missing, expired, revoked or bad credentials
@@ -22,8 +24,13 @@ ended ``may_have_been_processed`` (a broken connection after sending, a 5xx): it
 says how to find out and recover. Client-side validation failures are
 ``InvalidRequestError`` too, raised before anything is sent (``status`` is ``None``).
 
-Warnings: ``ConnectWarning`` for soft problems, and ``DeprecatedWarning`` for deprecated
-operations and fields (once per item, naming the replacement).
+Warnings::
+
+    ConnectWarning                  a soft problem worth seeing
+    ├── DeprecatedWarning           a deprecated operation or field (once each, naming the
+    │                               replacement)
+    └── SpecWarning                 a field the spec does not know, sent as given: the server
+                                    decides (once per operation and field)
 """
 
 from __future__ import annotations
@@ -47,7 +54,9 @@ __all__ = [
     "PermissionDeniedError",
     "ProdWriteRefused",
     "RateLimitError",
+    "ReplayMissError",
     "ServerError",
+    "SpecWarning",
     "TransportError",
     "WriteRefused",
 ]
@@ -95,6 +104,26 @@ class TransportError(ConnectError):
 
 class Interrupted(ConnectError):
     """An input of a bulk pull that Ctrl-C stopped before it had an answer."""
+
+
+class ReplayMissError(ConnectError):
+    """A replaying session was asked for a request its recording does not hold; nothing was
+    sent. ``closest`` names the closest recorded request (``None`` in an empty recording),
+    ``differences`` says what differs from it (a secret's value never shows)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        closest: str | None = None,
+        differences: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.method, self.path = method, path
+        self.closest = closest
+        self.differences = differences or []
 
 
 @dataclass(frozen=True)
@@ -192,6 +221,12 @@ class ConnectWarning(UserWarning):
 
 class DeprecatedWarning(ConnectWarning, FutureWarning):
     """A deprecated operation or field was used; the message names the replacement."""
+
+
+class SpecWarning(ConnectWarning):
+    """A field the spec does not know was sent as given (the API adds optional fields over
+    time): the message names the field, the operation and the date of the spec. Pass
+    ``strict=True`` to refuse such fields instead."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -23,6 +23,7 @@ import requests
 import connect_kit as ck
 from connect_kit import _redact as redact
 from connect_kit import cli
+from connect_kit.client import _conformance as conformance
 from connect_kit.client import instance_environment
 from connect_kit.client._session import ConnectSession
 
@@ -84,6 +85,14 @@ def canary(sandbox, monkeypatch, tmp_path) -> Iterator[Canary]:
         return value
 
     monkeypatch.setattr(requests.Response, "json", tapped)
+    check_parse = conformance._parse  # the session parses each answer once, as it arrives
+
+    def tapped_check(response: requests.Response) -> Any:
+        value = check_parse(response)
+        found.collect(value)
+        return value
+
+    monkeypatch.setattr(conformance, "_parse", tapped_check)
     yield found
 
 

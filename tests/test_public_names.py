@@ -55,6 +55,7 @@ def test_every_public_name_is_what_lazy_says_after_every_module_is_imported():
 def test_no_module_carries_the_name_of_a_public_function():
     public = {name for name, spec in ck._LAZY.items() if inspect.isfunction(_target(spec))}
     assert {"compare", "compare_results", "status", "drive", "composer"} <= public
+    assert {"conformance_report", "parity"} <= public
     clashes = [name for name in _every_module() if name.rsplit(".", 1)[-1] in public]
     assert clashes == [], f"modules named like public functions of connect_kit: {clashes}"
 
@@ -82,6 +83,8 @@ def test_the_compare_function_survives_the_composer_in_a_fresh_interpreter(tmp_p
         "assert callable(ck.compare), ck.compare\n"
         "assert callable(ck.status), ck.status\n"
         "assert callable(ck.drive), ck.drive\n"
+        "assert callable(ck.conformance_report), ck.conformance_report\n"
+        "assert callable(ck.parity), ck.parity\n"
         "import connect_kit.data._compare, connect_kit.client._status, connect_kit.client._drive\n"
         "assert callable(ck.compare) and callable(ck.status) and callable(ck.drive)\n"
         "print('ok')\n"

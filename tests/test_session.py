@@ -144,7 +144,12 @@ def test_arguments_are_checked_against_the_spec_before_sending(sandbox):
         with pytest.raises(InvalidRequestError) as caught:
             dev.call("find_delivery_stores", find_by={"postal_code": "94105"}, radius=3)
         keys = {e.key for e in caught.value.errors}
-        assert keys == {"radius", "find_by"} and caught.value.status is None
+        assert keys == {"find_by"} and caught.value.status is None  # radius: new, not a typo
+        with pytest.raises(InvalidRequestError) as caught:  # strict: unknown fields refused
+            dev.call(
+                "find_delivery_stores", find_by={"postal_code": "94105"}, radius=3, strict=True
+            )
+        assert {e.key for e in caught.value.errors} == {"radius", "find_by"}
         with pytest.raises(InvalidRequestError, match=r"order_id: is required"):
             dev.call("get_order", user_id="u")
         with pytest.raises(InvalidRequestError, match=r"service_option_id: must be an integer"):

@@ -20,8 +20,18 @@ from ..errors import ConfigurationError
 from ._guard import Kind, environment_kind
 
 PREFIX = "INSTACART_"
-SETTINGS = ("URL", "CLIENT_ID", "CLIENT_SECRET", "SCOPE", "CA_BUNDLE", "ALLOW_WRITES", "KIND")
+SETTINGS = (
+    "URL",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "SCOPE",
+    "CA_BUNDLE",
+    "ALLOW_WRITES",
+    "KIND",
+    "STRICT",
+)
 SANDBOX_NAMES = ("dev", "prod")
+SANDBOX_PREFIX = "sandbox:"  # sandbox:dev, sandbox:prod: the embedded instances by name
 DEFAULT_URLS = {
     "dev": "https://connect.dev.instacart.tools",
     "prod": "https://connect.instacart.com",
@@ -37,7 +47,8 @@ class Environment:
 
     ``kind`` is ``"development"`` or ``"production"`` (see :mod:`connect_kit.client._guard`), and
     ``kind_reason`` says how it was decided. When left out, both are worked out from the name
-    and the URL (pass both to set them).
+    and the URL (pass both to set them). ``strict`` is how calls check fields the spec does
+    not know (``INSTACART_<ENV>_STRICT``; None: the default, see ``ConnectSession.call``).
     """
 
     name: str
@@ -50,6 +61,7 @@ class Environment:
     sandbox: bool = False  # served by the embedded sandbox
     kind: Kind = "production"
     kind_reason: str = ""  # empty: kind and reason are worked out from the name and URL
+    strict: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.kind_reason:
@@ -151,7 +163,17 @@ def from_settings(name: str, raw: dict[str, str]) -> Environment:
         sandbox=not client_id,
         kind=kind,
         kind_reason=reason,
+        strict=_flag(f"{var}STRICT", raw["STRICT"]) if raw.get("STRICT", "").strip() else None,
     )
+
+
+def sandbox_instance(name: object) -> str | None:
+    """The embedded sandbox's instance that ``name`` names (``"sandbox:dev"`` -> ``"dev"``),
+    or None for any other name. Such a name has no settings: it is always the instance."""
+    if not isinstance(name, str) or not name.lower().startswith(SANDBOX_PREFIX):
+        return None
+    instance = name.lower().removeprefix(SANDBOX_PREFIX)
+    return instance if instance in SANDBOX_NAMES else None
 
 
 def environment(name: str, dotenv_path: str | os.PathLike[str] | None = None) -> Environment:
@@ -160,9 +182,10 @@ def environment(name: str, dotenv_path: str | os.PathLike[str] | None = None) ->
         raise ConfigurationError(f"environment name must be a non-empty string, got {name!r}")
     known = settings(dotenv_path)
     if name.lower() not in known:
+        named = ", ".join(SANDBOX_PREFIX + instance for instance in SANDBOX_NAMES)
         raise ConfigurationError(
             f"unknown environment {name!r}: expected one of {', '.join(sorted(known))} "
-            f"(declare more with {PREFIX}<NAME>_URL)"
+            f"(declare more with {PREFIX}<NAME>_URL), or {named} for the embedded sandbox"
         )
     return from_settings(name.lower(), known[name.lower()])
 

@@ -1,5 +1,6 @@
 """The one place where the client starts the embedded sandbox, for environments with no
-credentials, and says so once."""
+credentials (and says so once), and for ``sandbox:dev`` and ``sandbox:prod``, its instances by
+name, whatever ``.env`` holds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
-from ._config import SANDBOX_NAMES, Environment, environment, sandbox_state
+from ._config import (
+    SANDBOX_NAMES,
+    SANDBOX_PREFIX,
+    Environment,
+    environment,
+    sandbox_instance,
+    sandbox_state,
+)
 from ._guard import environment_kind
 
 if TYPE_CHECKING:
@@ -19,8 +27,17 @@ _announced: set[str] = set()
 
 def resolve(name: str, dotenv_path: str | None = None) -> Environment:
     """The environment called ``name``, resolved: from ``.env`` and the process, served by
-    the embedded sandbox when it has no credentials (see :func:`with_sandbox`)."""
-    return with_sandbox(environment(name, dotenv_path))
+    the embedded sandbox when it has no credentials (see :func:`with_sandbox`);
+    ``sandbox:dev`` and ``sandbox:prod`` are always the sandbox's instances."""
+    instance = sandbox_instance(name)
+    if instance is None:
+        return with_sandbox(environment(name, dotenv_path))
+    from .. import sandbox
+
+    sb = sandbox.running() or sandbox.start(sandbox_state())
+    kind, reason = environment_kind(name, sb.url(instance), None, instance)
+    named = Environment(SANDBOX_PREFIX + instance, sb.url(instance), kind=kind, kind_reason=reason)
+    return instance_environment(sb, instance, named)
 
 
 def with_sandbox(env: Environment) -> Environment:
@@ -47,6 +64,9 @@ def with_sandbox(env: Environment) -> Environment:
 def kind_of(name: str) -> str:
     """The kind (development or production) of environment ``name``, without connecting:
     what a form needs to know before a write. A setting that is wrong counts as production."""
+    instance = sandbox_instance(name)
+    if instance is not None:
+        return environment_kind(name, "https://127.0.0.1", None, instance)[0]
     try:
         env = environment(name)
     except ConfigurationError:

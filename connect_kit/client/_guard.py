@@ -23,6 +23,7 @@ The session calls it where requests are sent, before a token is fetched or a byt
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -39,6 +40,13 @@ KINDS: tuple[Kind, ...] = ("development", "production")
 PRODUCTION_DOMAIN = "instacart.com"  # connect.instacart.com and partner hosts under it
 DEVELOPMENT_DOMAIN = "instacart.tools"  # connect.dev.instacart.tools
 PRODUCTION_NAMES = frozenset({"prod", "production", "live"})
+_SETTABLE = re.compile(r"^[a-z][a-z0-9_]*$")  # names that settings can carry
+
+
+def setting_variable(name: str, setting: str) -> str | None:
+    """``INSTACART_<NAME>_<SETTING>``, the variable of one setting of environment ``name``;
+    None for a name that no setting can carry (``sandbox:dev``, the embedded instance)."""
+    return f"INSTACART_{name.upper()}_{setting}" if _SETTABLE.match(name.lower()) else None
 
 
 def _under(host: str, domain: str) -> bool:
@@ -58,8 +66,8 @@ def environment_kind(
             instance.
     """
     host = (urlsplit(url).hostname or "").lower()
-    variable = f"INSTACART_{name.upper()}_KIND"
     value = (declared or "").strip().lower() or None
+    variable = (setting_variable(name, "KIND") or "the declared kind") if value else ""
     if value is not None and value not in KINDS:
         raise ConfigurationError(f"{variable}={declared!r}: expected development or production")
     production_host = _under(host, PRODUCTION_DOMAIN)
@@ -100,17 +108,18 @@ def check_write(
     opted in, naming the environment, its host, its kind and the setting that opens it."""
     if kind != "production" or allow_writes:
         return
-    upper = env_name.upper()
     host = urlsplit(url).netloc
+    kind_variable = setting_variable(env_name, "KIND")
     declare = (
-        f" If {host} is a development server, declare it: INSTACART_{upper}_KIND=development."
-        if reason.startswith("an unknown server") or reason.startswith("named")
+        f" If {host} is a development server, declare it: {kind_variable}=development."
+        if kind_variable and (reason.startswith("an unknown server") or reason.startswith("named"))
         else ""
     )
+    allow = setting_variable(env_name, "ALLOW_WRITES")  # a sandbox name has no settings
     raise ProdWriteRefused(
         f"{what} changes state, and {env_name} ({host}) is a production environment "
         f"({reason}): refused before sending. To allow writes, pass allow_writes=True to "
-        f"connect() or set INSTACART_{upper}_ALLOW_WRITES=true.{declare}"
+        f"connect(){f' or set {allow}=true' if allow else ''}.{declare}"
     )
 
 

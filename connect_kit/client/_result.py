@@ -13,6 +13,7 @@ import requests
 from .. import _redact as redact
 from ..data._frames import Dtypes, nested_frame, records, to_frame
 from ..spec.base import Operation
+from ._conformance import parsed_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,7 +83,7 @@ class Result:
     @cached_property
     def json(self) -> Any:
         """The response body, parsed (``None`` for an empty body)."""
-        return self.response.json() if self.response.content else None
+        return parsed_json(self.response)  # once: the conformance check's parse, if it made one
 
     @property
     def status_code(self) -> int:

@@ -29,7 +29,7 @@ from .._version import __version__
 from ..errors import APIError, ConfigurationError, ConnectError
 from ..spec.base import Operation
 from . import _arguments as arguments
-from . import _bulk, _pulls
+from . import _bulk, _conformance, _pulls, _recording
 from . import _writes as writes
 from ._auth import USER_SCOPE, ClientCredentials, Token, Tokens, origin, token_from, token_request
 from ._config import Environment
@@ -80,6 +80,8 @@ class ConnectSession(requests.Session):
         timeout: default (connect, read) timeouts in seconds; each attempt's are shortened
             to what is left of the policy's overall deadline.
         history_size: how many calls :attr:`history` keeps.
+        strict: how :meth:`call` checks fields the spec does not know: None sends them with a
+            warning (typos aside), True refuses them, False checks nothing (default: ``STRICT``).
     """
 
     auth: ClientCredentials  # always: the session's own tokens
@@ -93,6 +95,7 @@ class ConnectSession(requests.Session):
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         history_size: int = HISTORY_SIZE,
         user_id: str | None = None,
+        strict: bool | None = None,
     ) -> None:
         super().__init__()
         if urlsplit(env.url).scheme != "https":
@@ -103,6 +106,7 @@ class ConnectSession(requests.Session):
         self.base_url = env.url.rstrip("/")
         self.origin = origin(self.base_url)
         self.allow_writes = env.allow_writes if allow_writes is None else bool(allow_writes)
+        self.strict = env.strict if strict is None else strict
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
         self.verify = env.ca_bundle or True
@@ -114,6 +118,7 @@ class ConnectSession(requests.Session):
         self.mount("https://", adapter)
         self.mount("http://", _RefuseHTTP())
         self._history = History(history_size)
+        self._conformance = _conformance.Conformance(history_size, env.name)
         self._environ = EnvironmentSettings()
         self.user_id = user_id  # set: tokens speak for this Connect user (Post-checkout)
         self.tokens = Tokens(
@@ -136,6 +141,7 @@ class ConnectSession(requests.Session):
         user = ConnectSession(
             self.env,
             allow_writes=self.allow_writes,
+            strict=self.strict,
             retry=self.retry,
             timeout=self.timeout,
             history_size=self._history.size,
@@ -144,7 +150,7 @@ class ConnectSession(requests.Session):
         for name in API_HEADERS:  # the language and banner the caller chose carry over
             if name in self.headers:
                 user.headers[name] = self.headers[name]
-        return user
+        return _recording.carry(self, user)  # the same recording, or the same replay
 
     def __repr__(self) -> str:
         served = "embedded sandbox" if self.env.sandbox else "live"
@@ -167,6 +173,8 @@ class ConnectSession(requests.Session):
         Safe to read while other threads are calling: the rows are copied under a lock.
         """
         return self._history.frame()
+
+    conformance = _conformance.Findings()  # where answers did not fit the spec: a DataFrame
 
     # -- requests plumbing -----------------------------------------------------------------
 
@@ -261,6 +269,7 @@ class ConnectSession(requests.Session):
             else:
                 status = response.status_code
                 log.debug("%s %s attempt %d: %s", method, path, attempt, status)
+                self._conformance.check(op, response, stream=bool(kwargs.get("stream")))
                 if status == 401 and token is not None and not refreshed:
                     refreshed = True  # once per wait: a token may expire again in a back-off
                     response.close()
@@ -282,7 +291,7 @@ class ConnectSession(requests.Session):
                     response.doubt = doubt  # type: ignore[attr-defined]
                     self._record(method, path, op, status, started, attempt, error_code(response))
                     self._remember(op, path, ident, doubt)
-                    return response
+                    return _recording.recorded(self, response)  # when recording: redacted
                 response.close()
             policy.sleep(delay)
             refreshed = False
@@ -352,11 +361,11 @@ class ConnectSession(requests.Session):
         as ``body=`` (an operation whose body has a field called ``body``, such as
         ``send_chat_message``, takes that field by name as well). Raises
         :class:`~connect_kit.errors.InvalidRequestError` naming the field when the spec can
-        tell the call is wrong, and the typed API errors otherwise.
+        tell the call is wrong, and the typed API errors otherwise. ``strict=`` overrides the
+        session's :attr:`strict` for this call (see :mod:`connect_kit.client._arguments`).
         """
         op = spec.get(operation)
-        path_params, query, payload = arguments.split(op, body, params)
-        arguments.warn_deprecated(op, payload)
+        path_params, query, payload, notes = arguments.split(op, body, params, self.strict)
         path = op.url_path(**path_params)
         response = self.request(op.method, path, params=query or None, json=payload)
         if response.status_code >= 400:
@@ -381,7 +390,7 @@ class ConnectSession(requests.Session):
                 path=path,
                 request_id=response.headers.get("X-Request-Id"),
             ) from None
-        result.warnings.extend(self._deprecated_fields(op, result.json))
+        result.warnings.extend([*notes, *arguments.deprecated_in_answer(op, result.json)])
         if op.deprecated:
             result.warnings.insert(0, f"{op.name} is deprecated")
         return result
@@ -406,15 +415,6 @@ class ConnectSession(requests.Session):
             f"exists': read back with {reader.name}"
         )
         return result
-
-    def _deprecated_fields(self, op: Operation, data: Any) -> list[str]:
-        """Notes on the deprecated fields an answer carries: for ``Result.warnings`` (and
-        compare's drift), not a Python warning, as the caller did not ask for them."""
-        return [
-            f"{op.name}: field {path} is deprecated: "
-            + (f"use {replacement}" if replacement else "no replacement")
-            for path, replacement in spec.deprecated_fields_in(op.response, data)
-        ]
 
     def _error(self, op: Operation | None, response: requests.Response) -> APIError:
         """The typed error of an error answer; a write that may still have been carried out

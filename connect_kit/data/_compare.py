@@ -88,7 +88,7 @@ class Comparison:
 
     def __post_init__(self) -> None:
         # every rendering (diff, HTML, repr of a difference) shows secrets as [redacted]
-        self.differences = [_redacted(d) for d in self.differences]
+        self.differences = [safe_to_show(d) for d in self.differences]
 
     @property
     def verdict(self) -> str:
@@ -132,8 +132,8 @@ class Comparison:
         rows = [
             {
                 "path": d.path,
-                self.a.env: _shown(d.a),
-                self.b.env: _shown(d.b),
+                self.a.env: shown(d.a),
+                self.b.env: shown(d.b),
                 "kind": names.get(d.kind, d.kind),
             }
             for d in self.differences
@@ -189,11 +189,12 @@ class Comparison:
         return render(self)
 
 
-def _shown(value: Any) -> Any:
+def shown(value: Any) -> Any:
+    """A difference's value as a frame shows it: None where a side has none."""
     return None if value is MISSING else value
 
 
-def _redacted(difference: Difference) -> Difference:
+def safe_to_show(difference: Difference) -> Difference:
     """``difference`` with its secrets hidden, the difference itself kept: a secret field's
     value (the last field of the path names it) becomes ``[redacted]`` on both sides, and so
     do the secret fields inside a subtree (a record only one side has)."""

@@ -1,5 +1,7 @@
 """The spec: every operation of the API, described once, and the one reader of its fields.
 
+It follows the docs of :data:`SPEC_DATE`; the API may have added optional fields since.
+
 >>> from connect_kit import spec
 >>> op = spec.get("find_delivery_stores")
 >>> op.method, op.path
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 from ._deprecated import deprecated_fields, deprecated_fields_in
+from ._docs import SPEC_DATE
 from ._operations import OPERATIONS, UnknownOperationError, get, match, operations
 from ._shape import (
     FieldShape,
@@ -22,10 +25,16 @@ from ._shape import (
     model_of,
     shape_of,
 )
+from ._status_codes import ERROR_CODES, OAUTH_ERRORS, STATUSES, SUCCESS_STATUS
 from .base import Deprecation, Operation, RequestModel, ResponseModel
 
 __all__ = [
+    "ERROR_CODES",
+    "OAUTH_ERRORS",
     "OPERATIONS",
+    "SPEC_DATE",
+    "STATUSES",
+    "SUCCESS_STATUS",
     "Deprecation",
     "FieldShape",
     "Operation",

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The date of the docs the spec follows: a field it does not know may be newer than this.
+SPEC_DATE = "2026-12-01"
+
 SITE = "https://docs.instacart.com"
 _API = f"{SITE}/connect/api"
 _FULFILLMENT = f"{_API}/fulfillment"

@@ -15,7 +15,7 @@ import ipywidgets as w
 
 from .. import _redact as redact
 from .. import spec
-from ..client import ConnectSession, Result, kind_of, resolve, settings
+from ..client import ConnectSession, Result, kind_of, resolve, sandbox_instance, settings
 from ..data._frames import to_frame
 from ..errors import ConnectError, InvalidRequestError
 from ..snippets import LANGUAGES, snippet
@@ -26,12 +26,15 @@ TABS = ("Table", "JSON", "Headers", "Code", "History")
 
 
 def environment_options() -> list[tuple[str, str]]:
-    """Every configured environment, sandbox ones marked."""
-    options = []
+    """Every configured environment, sandbox ones marked; where ``dev`` or ``prod`` has
+    credentials, its sandbox instance by name after them (``sandbox:dev``)."""
+    options, named = [], []
     for name, raw in settings().items():
         live = bool(raw.get("CLIENT_ID") and raw.get("CLIENT_SECRET"))
         options.append((name if live else f"{name} (sandbox)", name))
-    return options
+        if live and sandbox_instance(f"sandbox:{name}"):
+            named.append((f"sandbox:{name} (sandbox)", f"sandbox:{name}"))
+    return options + named
 
 
 def operation_options(text: str = "") -> list[tuple[str, str]]:
