@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # Jupyter refuses to run as root unless told; containers often run as root.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -43,17 +44,30 @@ tools:
 		echo "make test: missing$$missing (apt-get install them as root); their tests will say so"; \
 	fi
 
+# uv installs the package in seconds where pip takes most of a minute; it goes into the venv
+# itself (pip installs it), and pip does the work wherever uv cannot run.
+install = { $(BIN)/uv pip install --quiet --python $(BIN)/python $(1) 2>/dev/null \
+	|| $(BIN)/python -m pip install --quiet $(1); }
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	-$(BIN)/python -m pip install --quiet uv
 
-$(VENV)/.test: pyproject.toml | $(BIN)/python  # the browser test opens JupyterLab too
-	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+$(VENV)/.test: pyproject.toml $(LAB_SETTINGS) | $(BIN)/python  # the browser test opens JupyterLab
+	$(call install,-e '.[test,lab]')
 	@touch $@
 
-$(VENV)/.lab: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[lab]'
+$(VENV)/.lab: pyproject.toml $(LAB_SETTINGS) | $(BIN)/python
+	$(call install,-e '.[lab]')
 	@touch $@
+
+# JupyterLab's defaults for this venv only (a user's own settings still win): no "Jupyter
+# news?" question over the first notebook, no update check (everything here works offline).
+$(LAB_SETTINGS): | $(BIN)/python
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification":' \
+		'  {"fetchNews": "false", "checkForUpdates": false}}' > $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

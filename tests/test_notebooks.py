@@ -67,3 +67,5 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
         assert secrets, "the notebook's sandbox left no state to check"
     assert not [secret for secret in secrets if secret in text]
     assert not TOKEN_LIKE.findall(text)  # no access token (43 URL-safe characters) either
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "state")
+    assert not left, f"{path.name} left files where it ran (notebooks/ in a checkout): {left}"
