@@ -46,6 +46,8 @@ tools:
 
 # uv installs the package in seconds where pip takes most of a minute; it goes into the venv
 # itself (pip installs it), and pip does the work wherever uv cannot run.
+# a variable: a comma written inside $(call ...) would split its argument
+TEST_EXTRAS := test,lab
 install = { $(BIN)/uv pip install --quiet --python $(BIN)/python $(1) 2>/dev/null \
 	|| $(BIN)/python -m pip install --quiet $(1); }
 
@@ -55,7 +57,7 @@ $(BIN)/python:
 	-$(BIN)/python -m pip install --quiet uv
 
 $(VENV)/.test: pyproject.toml $(LAB_SETTINGS) | $(BIN)/python  # the browser test opens JupyterLab
-	$(call install,-e '.[test,lab]')
+	$(call install,-e '.[$(TEST_EXTRAS)]')
 	@touch $@
 
 $(VENV)/.lab: pyproject.toml $(LAB_SETTINGS) | $(BIN)/python
