@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+NODE_TOOLS := .tools/node/node_modules/.bin/newman  # and httpyac: see their rule below
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # Jupyter refuses to run as root unless told; containers often run as root.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -11,7 +12,7 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(VENV)/.lab  ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_FLAGS)
 
-test: $(VENV)/.test tools  ## the whole suite: unit, sandbox, notebooks, browser, snippets
+test: $(VENV)/.test tools $(NODE_TOOLS)  ## the whole suite: unit, sandbox, notebooks, browser, snippets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -42,6 +43,17 @@ tools:
 		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else \
 		echo "make test: missing$$missing (apt-get install them as root); their tests will say so"; \
+	fi
+
+# newman and httpyac, which run the exported Postman collection and .http file (tests/
+# test_exports_tools.py), installed with npm into an ignored folder; without npm, those tests
+# say so.
+$(NODE_TOOLS):
+	@if command -v npm >/dev/null; then \
+		mkdir -p .tools/node && npm install --silent --no-audit --no-fund --prefix .tools/node \
+			newman httpyac >/dev/null; \
+	else \
+		echo "make test: npm is missing; the newman and httpyac round trips will say so"; \
 	fi
 
 # uv installs the package in seconds where pip takes most of a minute; it goes into the venv

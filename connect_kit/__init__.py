@@ -33,8 +33,12 @@ _LAZY = {
     "compare_results": "connect_kit.data:compare_results",
     "composer": "connect_kit.widgets:composer",
     "conformance_report": "connect_kit.data:conformance_report",
+    "describe": "connect_kit.spec:describe",
     "drive": "connect_kit.client:drive",
     "errors": "connect_kit.errors",
+    "export": "connect_kit.exports:export",
+    "load": "connect_kit.exports:load",
+    "openapi": "connect_kit.exports:openapi",
     "operations": "connect_kit.spec:operations",
     "parity": "connect_kit.data:parity",
     "snippet": "connect_kit.snippets:snippet",
@@ -55,8 +59,12 @@ __all__ = [
     "composer",
     "conformance_report",
     "connect",
+    "describe",
     "drive",
     "errors",
+    "export",
+    "load",
+    "openapi",
     "operations",
     "parity",
     "sandbox",
@@ -71,8 +79,9 @@ if TYPE_CHECKING:
     from . import callbacks, errors, sandbox, spec
     from .client import ConnectSession, Result, RetryPolicy, drive, status
     from .data import compare, compare_results, conformance_report, parity
+    from .exports import export, load, openapi
     from .snippets import snippet
-    from .spec import operations
+    from .spec import describe, operations
     from .widgets import compare_panel, composer
 
 
@@ -114,6 +123,14 @@ def connect(
     if record is not None:
         start_recording(session, record)
     return session
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext connect_kit``: the ``%connect`` and ``%%connect`` magics, whose sessions
+    come from :func:`connect` (see ``connect_kit.exports._magics``)."""
+    from .exports._magics import register
+
+    register(ipython, connect)
 
 
 def __getattr__(name: str) -> Any:

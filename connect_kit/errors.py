@@ -6,7 +6,8 @@ The hierarchy, drawn once::
     ├── ConfigurationError          a setting in .env or an argument is wrong (nothing sent)
     ├── WriteRefused                a state-changing call without opting in (nothing sent)
     │   └── ProdWriteRefused        ... to prod
-    ├── TransportError              no HTTP answer: refused, dropped, timed out, TLS failure
+    ├── TransportError              no HTTP answer: refused, name not found, timed out, TLS
+    │                               (``.reason``, and the ``.setting`` to check)
     ├── Interrupted                 a bulk pull's input that Ctrl-C stopped before its answer
     ├── ReplayMissError             a request the recording replayed does not hold (nothing
     │                               sent): ``.closest`` recorded one, ``.differences``
@@ -19,10 +20,12 @@ The hierarchy, drawn once::
         └── ServerError             5xx
 
 Each API error carries ``status``, ``code``, ``message``, ``key`` (the envelope's
-``meta.key``), ``method`` and ``path``, never a secret. Every error says whether a write it
-ended ``may_have_been_processed`` (a broken connection after sending, a 5xx): its message then
-says how to find out and recover. Client-side validation failures are
-``InvalidRequestError`` too, raised before anything is sent (``status`` is ``None``).
+``meta.key``), ``method`` and ``path``, never a secret, and a ``hint`` when the client can
+tell what to fix (the ``.env`` key, ``session.for_user``...), shown after the message. Every
+error says whether a write it ended ``may_have_been_processed`` (a broken connection after
+sending, a 5xx): its message then says how to find out and recover. Client-side validation
+failures are ``InvalidRequestError`` too, raised before anything is sent (``status`` is
+``None``).
 
 Warnings::
 
@@ -85,7 +88,12 @@ class ProdWriteRefused(WriteRefused):
 
 
 class TransportError(ConnectError):
-    """No HTTP answer came back (connection refused or dropped, timeout, TLS failure)."""
+    """No HTTP answer came back (connection refused or dropped, timeout, TLS failure).
+
+    ``reason`` says why in a few words (``"connection refused"``, ``"name not found"``,
+    ``"timed out"``, ``"certificate not trusted"``...), and ``setting`` names the variable to
+    check (``INSTACART_DEV_URL``, ``INSTACART_DEV_CA_BUNDLE``), when one may be at fault.
+    """
 
     def __init__(
         self,
@@ -95,11 +103,14 @@ class TransportError(ConnectError):
         path: str = "",
         sent: bool = False,
         deadline: bool = False,
+        reason: str | None = None,
+        setting: str | None = None,
     ):
         super().__init__(message)
         self.method, self.path = method, path
         self.sent = sent  # whether the request may have reached the server
         self.deadline = deadline  # cut off at the overall deadline
+        self.reason, self.setting = reason, setting
 
 
 class Interrupted(ConnectError):
@@ -161,6 +172,7 @@ class APIError(ConnectError):
         self.errors = errors or [FieldError(message, code, key)]
         self.body = body
         self.request_id = request_id
+        self.hint: str | None = None  # what to fix, when the client can tell (one sentence or two)
 
     def __str__(self) -> str:
         where = f"{self.method} {self.path}".strip()
@@ -172,7 +184,8 @@ class APIError(ConnectError):
             text = f"{head}{self.message}" + (f" (field {self.key})" if self.key else "")
             if self.code is not None:
                 text += f" [code {self.code}]"
-        return f"{text} — {where}" if where else text
+        text = f"{text} — {where}" if where else text
+        return f"{text}. {self.hint}" if self.hint else text
 
     def __repr__(self) -> str:
         return (

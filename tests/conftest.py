@@ -1,10 +1,12 @@
-"""Shared fixtures: one real sandbox (dev and prod over HTTPS) for the whole run."""
+"""Shared fixtures: a real sandbox (dev and prod over HTTPS) per test module, and checks that
+no test leaves anything behind in the checkout."""
 
 from __future__ import annotations
 
 import itertools
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from helpers import Api
@@ -40,15 +42,30 @@ def _clean_session_environment() -> Iterator[None]:
         yield
 
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+LEFT_BEHIND = (".connect-kit", "flows", "notebooks/stores.csv")  # what a careless test leaves
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_in_the_checkout() -> Iterator[None]:
+    """Tests write into their tmp_path: one that leaves a file in the checkout fails."""
+    before = {name for name in LEFT_BEHIND if (CHECKOUT / name).exists()}
+    yield
+    left = [name for name in LEFT_BEHIND if (CHECKOUT / name).exists() and name not in before]
+    assert not left, f"this test left {left} in the checkout: run it in tmp_path"
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """...and again for each test, in case a test set one."""
     _clear(monkeypatch)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    """Both instances, without their latency profiles (tests ask for latency explicitly)."""
+    """Both instances, without their latency profiles (tests ask for latency explicitly); one
+    per test module: time slots have few places (fewer still in the US evening, when the day's
+    are gone), and the whole suite's bookings would fill one sandbox's."""
     with Sandbox(latency=False) as sb:
         yield sb
 
@@ -67,12 +84,12 @@ def _no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
         request.getfixturevalue("sandbox").reset_faults()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dev(sandbox: Sandbox) -> Api:
     return Api(sandbox, "dev")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def prod(sandbox: Sandbox) -> Api:
     return Api(sandbox, "prod")
 

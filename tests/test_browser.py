@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -171,7 +172,7 @@ def test_composer_sends_from_a_real_browser(jupyterlab, tmp_path):
             find_by.blur()
             cell.locator("button", has_text="Send").click()
 
-            message = cell.locator(".widget-html", has_text="record(s)")
+            message = cell.locator(".ck-message", has_text="record(s)")
             expect(message).to_contain_text("200", timeout=30_000)
             table = cell.locator(".widget-tab table").first  # the Table tab (History is last)
             expect(table).to_be_visible()
@@ -186,3 +187,186 @@ def test_composer_sends_from_a_real_browser(jupyterlab, tmp_path):
                 print(f"no screenshot: {exc}")
             context.close()
     assert shot.exists()
+
+
+FLOW_NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "flow-dev",
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "import connect_kit as ck\n",
+                "\n",
+                'form = ck.composer("dev", "create_user")\n',
+                "form",
+            ],
+        },
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "flow-prod",
+            "metadata": {},
+            "outputs": [],
+            "source": ['prod_form = ck.composer("prod", "create_user")\n', "prod_form"],
+        },
+    ],
+    "metadata": {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+ITEMS = [{"line_num": "1", "count": 1, "item": {"upc": "987665788999"}}]
+
+
+def _open_and_run(page, base: str, token: str, name: str):
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/lab/tree/{name}?token={token}", timeout=45_000)
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
+    expect(notebook.locator(".jp-CodeCell").first).to_be_visible(timeout=45_000)
+    status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
+    expect(status.first).to_be_visible(timeout=45_000)  # the kernel has started
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    expect(notebook.locator(".jp-CodeCell .widget-tab")).to_have_count(2, timeout=60_000)
+    expect(notebook.locator(".jp-InputPrompt", has_text="[*]")).to_have_count(0, timeout=60_000)
+    return notebook
+
+
+def test_the_delivery_flow_in_a_real_browser(jupyterlab, tmp_path):
+    """User, cart slots, reserve, order: with carried values and ids from earlier answers;
+    then a prod form sends only what was typed, one confirmation for one Send."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token, chromium = jupyterlab
+    (tmp_path / "notebooks" / "flow.ipynb").write_text(json.dumps(FLOW_NOTEBOOK))
+    user_id, order_id = f"browser-{secrets.token_hex(4)}", f"browser-order-{secrets.token_hex(4)}"
+    shots = ROOT / "test-output"
+    shots.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 2200},
+        )
+        context.set_default_timeout(30_000)
+        page = context.pages[0] if context.pages else context.new_page()
+
+        def shot(name: str, where=None) -> None:
+            (where or page).screenshot(path=str(shots / f"browser-flow-{name}.png"))
+
+        try:
+            notebook = _open_and_run(page, base, token, "flow.ipynb")
+            form, prod = (
+                notebook.locator(".jp-CodeCell").nth(0),
+                notebook.locator(".jp-CodeCell").nth(1),
+            )
+
+            def box(cell, name: str, kind: str = "input"):
+                return cell.locator(f".ck-field-{name} {kind}").first
+
+            def pick_operation(cell, name: str) -> None:
+                select = cell.locator(".widget-dropdown", has_text="operation").locator("select")
+                labels = select.evaluate("s => Array.from(s.options, o => o.value)")
+                select.select_option(value=next(x for x in labels if x.endswith(f" {name}")))
+
+            def send(cell) -> None:
+                cell.locator("button", has_text="Send").click()
+                expect(cell.locator(".ck-message", has_text="record(s)")).to_contain_text(
+                    "200", timeout=30_000
+                )
+
+            def tab(cell, title: str):
+                cell.locator(".lm-TabBar-tab", has_text=title).first.click()
+                return cell.locator(".widget-tab-contents .widget-html:visible").first
+
+            # 1. the user: only what is typed (placeholders are grey examples)
+            expect(box(form, "last_name")).to_have_value("")
+            expect(box(form, "last_name")).to_have_attribute("placeholder", "e.g. Singh")
+            box(form, "user_id").fill(user_id)
+            box(form, "first_name").fill("Pat")
+            box(form, "phone_number").fill("+14155550100")
+            box(form, "phone_number").blur()
+            send(form)
+            shot("1-user", form)
+
+            # 2. the cart's slots: user_id carried from the last form
+            pick_operation(form, "list_delivery_service_options")
+            expect(box(form, "address", "textarea")).to_be_visible()
+            expect(box(form, "user_id")).to_have_value(user_id)
+            box(form, "address", "textarea").fill(json.dumps(FIND_BY))
+            box(form, "items", "textarea").fill(json.dumps(ITEMS))
+            box(form, "items", "textarea").blur()
+            send(form)
+            expect(tab(form, "Table")).to_contain_text("available")
+            shot("2-slots", form)
+
+            # 3. reserve: the slot picked from the last answer
+            pick_operation(form, "reserve_service_option")
+            expect(box(form, "user_id")).to_have_value(user_id)
+            slots = form.locator(".ck-field-service_option_id .ck-seen select")
+            labels = slots.evaluate("s => Array.from(s.options, o => o.value)")
+            slot = next(label for label in labels if label.endswith("· available"))
+            slots.select_option(value=slot)
+            expect(box(form, "service_option_id")).to_have_value(slot.split(" ")[0])
+            shot("3-reserve", form)
+            send(form)
+
+            # 4. the order: address and items carried, the hold from the reserve answer
+            pick_operation(form, "create_delivery_order")
+            expect(box(form, "order_id")).to_be_visible()
+            expect(box(form, "user_id")).to_have_value(user_id)
+            assert json.loads(box(form, "items", "textarea").input_value()) == ITEMS
+            holds = form.locator(".ck-field-service_option_hold_id .ck-seen select")
+            hold = holds.evaluate("s => s.options[1].value")
+            holds.select_option(value=hold)
+            expect(box(form, "service_option_hold_id")).to_have_value(hold.split(" ")[0])
+            box(form, "order_id").fill(order_id)
+            box(form, "order_id").blur()
+            send(form)
+            expect(tab(form, "JSON")).to_contain_text("brand_new")
+            expect(tab(form, "JSON")).to_contain_text(order_id)
+            shot("4-order", form)
+            expect(tab(form, "Code")).to_contain_text("connect-kit token dev")
+            program = form.locator("textarea.ck-code")
+            expect(program).to_have_attribute("readonly", "")
+            assert "curl --silent" in program.input_value() and order_id in program.input_value()
+            form.locator(".widget-toggle-button", has_text="go").click()  # one language at a time
+            expect(program).to_have_value(re.compile(r"package main"))
+            shot("4-code", form)
+            tab(form, "History")
+            expect(form.locator(".ck-load")).to_have_count(4)
+            shot("5-history", form)
+
+            # 5. prod: only what was typed is sent; one confirmation covers one Send
+            prod.scroll_into_view_if_needed()
+            button = prod.locator("button", has_text="Send")
+            confirm = prod.locator(".widget-checkbox", has_text="I mean it").locator("input")
+            expect(button).to_be_disabled()
+            box(prod, "user_id").fill(f"{user_id}-prod")
+            box(prod, "first_name").fill("Pat")
+            box(prod, "first_name").blur()
+            confirm.check()
+            expect(button).to_be_enabled()
+            send(prod)
+            answer = tab(prod, "JSON")
+            expect(answer).to_contain_text('"first_name": "Pat"')
+            for example in ("Kamal", "Singh", "+14155550100", "kamalsingh1234"):
+                expect(answer).not_to_contain_text(example)
+            expect(tab(prod, "Headers")).to_contain_text(f'"user_id": "{user_id}-prod"')
+            expect(tab(prod, "Headers")).not_to_contain_text("Kamal")
+            expect(confirm).not_to_be_checked()
+            expect(button).to_be_disabled()
+            shot("6-prod", prod)
+        finally:
+            try:
+                page.screenshot(path=str(shots / "browser-flow-page.png"), full_page=True)
+            except Exception as exc:  # the screenshot must not hide the real failure
+                print(f"no screenshot: {exc}")
+            context.close()

@@ -182,11 +182,14 @@ def test_the_composer_never_shows_a_secret_in_its_tabs_or_widget_state(canary, m
     form = ck.composer("dev", "create_instacart_user")
     fields = {f.name: f for f in form.fields}
     fields["email"].widget.value = f"{unique}@example.com"
+    fields["phone"].widget.value = "4155550199"  # examples are placeholders: typed, as a user would
     created = form.submit()
     assert created is not None, form.message.value
     form.operation.value = "authorize_instacart_user"
     fields = {f.name: f for f in form.fields}
     fields["user_id"].widget.value = str(created.json["id"])
+    fields["redirect_uri"].widget.value = AUTHORIZE["redirect_uri"]
+    fields["scope"].widget.value = AUTHORIZE["scope"]
     authorized = form.submit()
     assert authorized is not None and authorized.json["code"], form.message.value
     assert "[redacted]" in form.outputs["JSON"].value and "code" in form.outputs["JSON"].value

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
+
 import pytest
 
 import connect_kit as ck
@@ -111,16 +114,21 @@ def test_allow_writes_from_the_settings(project):
     assert not config.environment("dev").allow_writes
 
 
-def test_without_credentials_the_sandbox_serves_and_says_so_once(project, capfd):
+def test_without_credentials_the_sandbox_serves_and_says_so_once_quietly(project, capfd, caplog):
     from connect_kit.client import _embedded as embedded
 
     embedded._announced.discard("dev")
     project("")
-    first = ck.connect("dev")
-    second = ck.connect("dev")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # information, not a warning
+        with caplog.at_level(logging.INFO, logger="connect_kit"):
+            first = ck.connect("dev")
+            second = ck.connect("dev")
     assert first.env.sandbox and "embedded sandbox" in repr(first)
     assert first.base_url == ck.sandbox.running().url("dev")
-    notices = [line for line in capfd.readouterr().err.splitlines() if "embedded sandbox" in line]
-    assert len(notices) == 1 and "dev has no credentials" in notices[0]
+    notices = [r for r in caplog.records if "embedded sandbox" in r.getMessage()]
+    assert len(notices) == 1 and notices[0].levelno == logging.INFO
+    assert "dev has no credentials" in notices[0].getMessage()
+    assert "embedded sandbox" not in capfd.readouterr().err  # no line on stderr
     first.close()
     second.close()

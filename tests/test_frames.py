@@ -93,6 +93,8 @@ def expected_dtypes(model: type[BaseModel], prefix: str = "") -> dict[str, str]:
             continue  # nested lists: their own frame; free-form objects: no fixed columns
         elif _enum(info):
             found[prefix + name] = "category"
+        elif (info.json_schema_extra or {}).get("format") == "unix-time":  # type: ignore[union-attr]
+            found[prefix + name] = TIMESTAMP  # seconds since 1970: a time like the others
         else:
             found[prefix + name] = {
                 bool: "boolean",

@@ -60,6 +60,10 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
         if output.output_type == "error"
     ]
     assert not errors
+    outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
+    # the embedded-sandbox notice is information: a quiet note, never a red stderr box
+    stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not [text for text in stderr if "embedded sandbox" in text]
     text = json.dumps([cell.get("outputs", []) for cell in notebook.cells])
     secrets = sandbox_secrets(tmp_path / "state")
     source = "".join(cell.source for cell in notebook.cells)

@@ -116,6 +116,8 @@ def test_the_composer_offers_the_sandbox_beside_real_credentials(live_dev, monke
     form.fields[0].widget.value = json.dumps(ADDRESS)
     result = form.submit()
     assert result is not None and result.request.env == "sandbox:dev"
+    named = ck.composer("sandbox:prod", "find_delivery_stores")  # asked for by name: always
+    assert named.env.value == "sandbox:prod"
 
 
 def test_compare_a_named_sandbox_with_a_live_server(live_dev):

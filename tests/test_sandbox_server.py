@@ -125,6 +125,7 @@ def test_cli_serves_what_curl_can_call(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=tmp_path,  # its state folder, .connect-kit/, goes here: not into the checkout
     )
     try:
         lines = []
@@ -157,3 +158,12 @@ def test_cli_serves_what_curl_can_call(tmp_path):
         process.wait(10)
     assert process.returncode == 0
     assert not re.search(r"Traceback", process.stderr.read())
+
+
+def test_a_state_file_is_its_owners_only(tmp_path):
+    with Sandbox(latency=False, state_dir=tmp_path / "state") as sb:
+        sb.credentials("dev")  # a client and its secret, written
+        files = sorted((tmp_path / "state").glob("*.sqlite3*"))
+        assert files
+        modes = {f.name: oct(f.stat().st_mode & 0o777) for f in files}
+    assert set(modes.values()) == {"0o600"}, modes

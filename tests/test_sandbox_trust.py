@@ -159,7 +159,8 @@ def test_a_huge_latency_is_refused_over_http(sandbox, dev):
     assert dev.post(STORES, NEAR, timeout=10).status_code == 200  # and nothing hangs
 
 
-def test_the_cli_refuses_a_huge_latency_in_one_line(monkeypatch, capsys):
+def test_the_cli_refuses_a_huge_latency_in_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)  # its state folder, .connect-kit/, would go here
     # were it accepted, the sandbox would start: stop it at once instead of serving forever
     monkeypatch.setattr(Sandbox, "serve_forever", Sandbox.stop)
     monkeypatch.setattr("signal.signal", lambda *args: None)

@@ -55,7 +55,7 @@ def go() -> str:
     return need("go", "golang-go")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def truststore(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A PKCS12 truststore holding the sandbox's CA, for the JVM."""
     keytool = need("keytool", "default-jdk-headless")

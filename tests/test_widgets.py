@@ -27,7 +27,8 @@ def test_the_form_follows_the_spec():
     assert kinds["leave_unattended"][:2] == ("bool", False)
     assert kinds["items"][0] == "json" and kinds["address"][0] == "json"
     assert field(form, "order_id").widget.description == "order_id *"
-    assert field(form, "order_id").widget.value == "a1b2c3"  # the spec's example
+    assert field(form, "order_id").widget.value == ""  # the spec's example is a placeholder
+    assert field(form, "order_id").widget.placeholder == "e.g. a1b2c3"
     envs = dict(form.env.options)
     assert envs == {"dev (sandbox)": "dev", "prod (sandbox)": "prod"}
     assert all(not label.startswith("auth") for label, _ in form.operation.options)
@@ -50,7 +51,7 @@ def test_picking_filtering_and_deprecation_notices():
     choice = ck.composer(operation="update_shopper_order_item")
     status = field(choice, "status")
     assert [v for _, v in status.widget.options] == [
-        None,
+        "",  # "—": not sent
         "not_found",
         "found",
         "replaced",
@@ -66,10 +67,19 @@ def test_send_fills_every_tab():
     assert "000-3801" in form.outputs["Table"].value
     assert "&quot;stores&quot;" in form.outputs["JSON"].value
     assert "Bearer [redacted]" in form.outputs["Headers"].value
-    assert "find_delivery_stores" in form.outputs["History"].value
-    code = form.outputs["Code"].value
-    assert all(lang in code for lang in ("curl", "python", "java", "go"))
-    assert "INSTACART_TOKEN" in code and form.session().auth.current.value not in code
+    row = form.answer.rows.children[0]
+    assert "find_delivery_stores" in row.children[1].value and "200" in row.children[1].value
+    codes = {}
+    for lang in ("curl", "python", "java", "go"):  # one language at a time
+        form.answer.language.value = lang
+        codes[lang] = form.outputs["Code"].value
+    assert "curl --silent" in codes["curl"] and "curl --silent" not in codes["go"]
+    assert "import requests" in codes["python"] and "package main" in codes["go"]
+    assert all('class="ck-code" readonly' in code for code in codes.values())
+    assert "connect-kit token dev" in codes["curl"]  # what the program needs to run
+    assert "INSTACART_CA_BUNDLE=" in codes["curl"]  # the sandbox's CA, by path
+    token = form.session().auth.current.value
+    assert all("INSTACART_TOKEN" in code and token not in code for code in codes.values())
     assert "200" in form.message.value
 
 
@@ -93,6 +103,7 @@ def test_validation_errors_appear_next_to_their_field():
     empty = ck.composer("dev", "get_order")
     empty.send.click()
     assert all("required" in f.error.value for f in empty.fields)
+    assert empty.memory.sent == []  # refused before sending: not in History
 
 
 def test_api_errors_are_a_readable_message(sandbox):
@@ -101,8 +112,16 @@ def test_api_errors_are_a_readable_message(sandbox):
     field(form, "order_id").widget.value = "none"
     assert form.submit() is None
     assert "User Not Found" in field(form, "user_id").error.value
-    assert "Refused by the server" in form.message.value
+    assert "Refused by the server (400, code 1001)" in form.message.value
     assert "Traceback" not in form.message.value
+    # an error answer is an answer: status, code, message and the envelope in the tabs
+    assert "User Not Found" in form.outputs["Table"].value and "1001" in form.outputs["Table"].value
+    assert "&quot;meta&quot;" in form.outputs["JSON"].value  # the whole envelope
+    assert "/v2/fulfillment/users/nobody-here/orders/none" in form.outputs["Headers"].value
+    assert "nobody-here" in form.outputs["Code"].value
+    sent = form.memory.sent[0]
+    assert (sent.status, sent.error_code, sent.outcome) == (400, 1001, "User Not Found")
+    assert "1001" in form.answer.rows.children[0].children[1].value
 
 
 def test_prod_writes_need_the_confirmation_and_the_guard_still_applies(dev, unique):
@@ -116,6 +135,11 @@ def test_prod_writes_need_the_confirmation_and_the_guard_still_applies(dev, uniq
     assert not form.send.disabled
     result = form.submit()
     assert result is not None and result.json["first_name"] == "Pat"
+    # only what was typed: the spec's examples (Kamal Singh, +14155550100) stay placeholders
+    assert result.request.body == {"user_id": f"form-{unique}", "first_name": "Pat"}
+    assert set(result.json) == {"user_id", "first_name"}
+    # one confirmation covers one Send
+    assert not form.confirm.value and form.send.disabled
     form.env.value = "dev"
     assert not form.send.disabled and form.confirm.layout.display == "none"
 
@@ -148,6 +172,7 @@ def test_compare_panel_shows_the_comparison():
     assert panel.comparison is not None and panel.comparison.verdict == "differs"
     assert "999-0001" in panel.view.value and "Drift against the spec" in panel.view.value
     panel.operation.value = "cancel_order"
+    assert panel.view.value == ""  # another operation: the old comparison is gone
     assert panel.send.disabled  # a write in both environments needs the confirmation
     panel.other.value = "dev"
     panel.confirm.value = True

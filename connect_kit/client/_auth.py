@@ -24,7 +24,7 @@ import requests
 from .._tokens import Key, Token, TokenCache
 from ..errors import APIError, ConfigurationError
 
-__all__ = ["TOKENS", "ClientCredentials", "Key", "Token", "TokenCache", "origin"]
+__all__ = ["TOKENS", "ClientCredentials", "Key", "NoAuth", "Token", "TokenCache", "origin"]
 
 TOKENS = TokenCache()  # shared by every session of the process
 
@@ -154,9 +154,31 @@ class Tokens:
                 self._others[wanted] = self._credentials(wanted)
             return self._others[wanted]
 
+    @property
+    def user_id(self) -> str | None:
+        """The Connect user the tokens speak for (None: the app's own tokens)."""
+        return self._who[2]
+
+    def granted(self, wanted: str | None) -> frozenset[str] | None:
+        """The scopes of the current token for a request to an API of scope ``wanted``, as
+        the server granted them (or as asked, when its answer did not say); None when no
+        token is held."""
+        token = self.for_scope(wanted).current
+        if token is None:
+            return None
+        return frozenset((token.scope or "").replace(",", " ").split())
+
     def close(self) -> None:
         for credentials in (self.default, *self._others.values()):
             credentials.close()
+
+
+class NoAuth(requests.auth.AuthBase):
+    """Token calls carry their credentials in the body, never a bearer token."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.pop("Authorization", None)
+        return request
 
 
 def token_request(

@@ -21,6 +21,9 @@ from ._result import Result
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..data._frames import Dtypes
+    from ..data._zones import Tz
+
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
@@ -85,13 +88,43 @@ class Bulk:
 
     @property
     def frame(self) -> pd.DataFrame:
-        """The records of every successful call, typed once together, with an ``input``
-        column giving the index of the call each row came from."""
-        import pandas as pd
+        """The records of every successful call, typed once together, each row keyed by the
+        call it came from: ``input`` (its index), then the arguments sent with it (``user_id``,
+        ``order_id``, ``find_by.postal_code``...), so that a row joins back to its input.
 
+        An argument named like a column of the records is ``input.<name>``; secret ones show
+        redacted. :meth:`to_frame` takes ``dtypes`` and ``tz``.
+        """
+        return self.to_frame()
+
+    def to_frame(self, dtypes: Dtypes | None = None, *, tz: Tz = None) -> pd.DataFrame:
+        """:attr:`frame` with the caller's ``dtypes`` winning, timestamps in ``tz`` (a zone
+        name, or ``"store"``: see :meth:`Result.to_frame`)."""
         from .. import spec
         from ..data._frames import records_frame
 
+        rows, inputs = self._records()
+        frame = records_frame(spec.get(self.operation), rows, dtypes, tz)
+        return self._keyed(frame, inputs)
+
+    def nested(self, name: str, dtypes: Dtypes | None = None, *, tz: Tz = None) -> pd.DataFrame:
+        """A nested list of every call's records as one frame (``bulk.nested("items")``), as
+        :meth:`Result.nested` gives it, each row keyed by its call as in :attr:`frame`.
+
+        Args:
+            name: the list's field (``"items"``; dotted when it sits inside an object).
+            dtypes: column -> dtype overrides.
+            tz: the time zone of timestamps, as in :meth:`to_frame`.
+        """
+        from .. import spec
+        from ..data._frames import nested_records
+
+        rows, inputs = self._records()
+        frame, parents = nested_records(spec.get(self.operation), rows, name, dtypes, tz)
+        return self._keyed(frame, [inputs[p] for p in parents])
+
+    def _records(self) -> tuple[list[dict[str, Any]], list[int]]:
+        """Every successful call's records, and the input each came from."""
         rows: list[dict[str, Any]] = []
         inputs: list[int] = []
         for index, result in enumerate(self.results):
@@ -99,9 +132,21 @@ class Bulk:
                 found = result.records
                 rows.extend(found)
                 inputs.extend([index] * len(found))
-        frame = records_frame(spec.get(self.operation), rows)
-        frame.insert(0, "input", pd.array(inputs, dtype="Int64"))
-        return frame
+        return rows, inputs
+
+    def _keyed(self, frame: pd.DataFrame, inputs: list[int]) -> pd.DataFrame:
+        """``frame`` after ``input`` and the arguments of the call each row came from."""
+        import pandas as pd
+
+        from ..data._frames import records_frame
+
+        sent = records_frame(None, self.params).take(inputs).reset_index(drop=True)
+        taken = {"input", *frame.columns}
+        sent.columns = [f"input.{c}" if c in taken else c for c in sent.columns]
+        index = pd.DataFrame({"input": pd.array(inputs, dtype="Int64")})
+        keyed = pd.concat([index, sent, frame], axis=1)
+        keyed.attrs = dict(frame.attrs)
+        return keyed
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -121,7 +166,8 @@ class Bulk:
             for index, params, error in sorted(self.failures, key=lambda f: f[0])
         ]
         frame = pd.DataFrame(rows, columns=ERROR_COLUMNS)
-        return frame.astype({"index": "Int64", "status": "Int64"})
+        text = dict.fromkeys(("error", "code", "key", "message"), "string")  # missing: <NA>
+        return frame.astype({"index": "Int64", "status": "Int64", **text})
 
     def __repr__(self) -> str:
         state = ", interrupted" if self.interrupted else ""

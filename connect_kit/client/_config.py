@@ -101,15 +101,30 @@ def _flag(variable: str, value: str) -> bool:
     raise ConfigurationError(f"{variable}={value!r} is not a boolean: expected true or false")
 
 
-def _check_url(variable: str, url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme != "https":
-        raise ConfigurationError(
-            f"{variable}={url!r}: connect-kit only speaks HTTPS (Connect refuses plain HTTP); "
-            "expected a URL starting with https://"
+def url_problem(url: str) -> str | None:
+    """What is wrong with a server URL, and what was expected; None when it is usable.
+
+    >>> url_problem("connect.dev.instacart.tools")
+    'has no scheme: expected https://connect.dev.instacart.tools'
+    """
+    url = url.strip()
+    if "://" not in url:  # "host:port" would otherwise read as a scheme called host
+        return f"has no scheme: expected https://{url.lstrip('/')}"
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https":
+        return (
+            "is not https: connect-kit only speaks HTTPS (Connect refuses plain HTTP); "
+            f"expected https://{url.split('://', 1)[1]}"
         )
     if not parts.hostname:
-        raise ConfigurationError(f"{variable}={url!r} has no host: expected https://<host>")
+        return "has no host: expected https://<host>"
+    return None
+
+
+def _check_url(variable: str, url: str) -> str:
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigurationError(f"{variable}={url.strip()!r} {problem}")
     return url.strip().rstrip("/")
 
 

@@ -1,12 +1,17 @@
 """The one place where the client starts the embedded sandbox, for environments with no
-credentials (and says so once), and for ``sandbox:dev`` and ``sandbox:prod``, its instances by
-name, whatever ``.env`` holds."""
+credentials (and says so once, quietly: information, not an error), and for ``sandbox:dev``
+and ``sandbox:prod``, its instances by name, whatever ``.env`` holds.
+
+The notice is a log record at INFO on the ``connect_kit`` logger and, in a notebook, a small
+grey note under the cell: never a warning, never a line on stderr."""
 
 from __future__ import annotations
 
+import html
+import logging
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..errors import ConfigurationError
 from ._config import (
@@ -19,9 +24,7 @@ from ._config import (
 )
 from ._guard import environment_kind
 
-if TYPE_CHECKING:
-    from ..sandbox import Sandbox
-
+log = logging.getLogger("connect_kit")
 _announced: set[str] = set()
 
 
@@ -53,12 +56,27 @@ def with_sandbox(env: Environment) -> Environment:
     resolved = instance_environment(sb, env.name, env, declared)
     if env.name not in _announced:
         _announced.add(env.name)
-        print(
-            f"connect-kit: {env.name} has no credentials in .env; using the embedded sandbox "
-            f"at {resolved.url}",
-            file=sys.stderr,
+        announce(
+            f"{env.name} has no credentials in .env: using the embedded sandbox at {resolved.url}"
         )
     return resolved
+
+
+def announce(text: str) -> None:
+    """Say ``text`` quietly: at INFO on the ``connect_kit`` logger, and in a notebook as a
+    grey note (plain text where HTML is not shown)."""
+    log.info("connect-kit: %s", text)
+    ipython = sys.modules.get("IPython")  # imported by a notebook's kernel, never from here
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or getattr(shell, "kernel", None) is None:  # not a notebook's kernel
+        return
+    from IPython.display import display
+
+    note = (
+        '<div style="color: var(--jp-ui-font-color2, grey); font-size: smaller">'
+        f"connect-kit: {html.escape(text)}</div>"
+    )
+    display({"text/plain": f"connect-kit: {text}", "text/html": note}, raw=True)
 
 
 def kind_of(name: str) -> str:
@@ -95,8 +113,17 @@ def _as_instance(env: Environment) -> Environment:
     return replace(env, kind=kind, kind_reason=reason)
 
 
+class Served(Protocol):
+    """A sandbox as a client sees it: this process's, or one another process serves."""
+
+    @property
+    def ca_file(self) -> str: ...
+    def url(self, env: str) -> str: ...
+    def credentials(self, env: str) -> tuple[str, str]: ...
+
+
 def instance_environment(
-    sb: Sandbox,
+    sb: Served,
     instance: str,
     settings: Environment | None = None,
     declared_kind: str | None = None,

@@ -181,35 +181,30 @@ def reached_server(exc: BaseException) -> bool:
 
 
 def transport_error(
-    exc: BaseException, method: str, path: str, *, deadline: float | None = None
+    exc: BaseException, method: str, path: str, *, deadline: float | None = None, host: str = ""
 ) -> TransportError:
-    """Name what failed, and whether the request may have reached the server.
+    """Name what failed (with ``host``, the server's, when given), and whether the request may
+    have reached the server. Why it failed, and what to change, is
+    :func:`connect_kit.client._diagnosis.transport_error`'s to say.
 
     ``deadline`` (seconds) is set when the attempt was cut off at the overall deadline.
     """
-    where = f"{method} {path}"
+    where, to, sent = f"{method} {path}", f" {host}" if host else "", reached_server(exc)
     if deadline is not None:
-        return TransportError(
-            f"no complete answer within the {deadline:g} s deadline for {where}",
-            method=method,
-            path=path,
-            sent=True,
-            deadline=True,
-        )
-    sent = reached_server(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
-        what = f"TLS failed for {where}: {exc}"
-    elif isinstance(exc, requests.exceptions.ConnectTimeout):
-        what = f"connecting timed out for {where}"
+        what, sent = f"no complete answer from{to} within the {deadline:g} s deadline", True
+    elif isinstance(exc, requests.exceptions.SSLError):
+        what = f"TLS failed with{to}" if host else "TLS failed"
     elif isinstance(exc, requests.exceptions.ReadTimeout):
-        what = f"no answer in time for {where}"
+        what = f"no answer in time from{to}"
     elif isinstance(exc, requests.exceptions.ChunkedEncodingError | ProtocolError):
-        what = f"the answer was cut short for {where}"
+        what = f"the answer from{to} was cut short"
     elif sent:
-        what = f"the connection was dropped for {where}"
+        what = f"the connection to{to} was dropped"
     else:
-        what = f"could not connect for {where}"
-    return TransportError(what, method=method, path=path, sent=sent)
+        what = f"could not connect to{to}"
+    return TransportError(
+        f"{what} for {where}", method=method, path=path, sent=sent, deadline=deadline is not None
+    )
 
 
 def error_code(response: requests.Response) -> Any:

@@ -12,6 +12,7 @@ import requests
 
 from .. import _redact as redact
 from ..data._frames import Dtypes, nested_frame, records, to_frame
+from ..data._zones import Tz
 from ..spec.base import Operation
 from ._conformance import parsed_json
 
@@ -106,16 +107,19 @@ class Result:
         """
         return to_frame(self.operation, self.json)
 
-    def to_frame(self, dtypes: Dtypes | None = None) -> pd.DataFrame:
+    def to_frame(self, dtypes: Dtypes | None = None, *, tz: Tz = None) -> pd.DataFrame:
         """The records as a new DataFrame, with the caller's ``dtypes`` winning.
 
         Args:
             dtypes: column -> dtype (``{"id": "Int64", "time_zone": "category"}``), applied
                 to the raw values instead of the spec's type.
+            tz: timestamps in this time zone (``"America/Chicago"``), or ``"store"``: each
+                row on its store's clock (the record's ``time_zone``, else the offset the time
+                was written with); ``None``: UTC, as in :attr:`frame`.
         """
-        return to_frame(self.operation, self.json, dtypes=dtypes)
+        return to_frame(self.operation, self.json, dtypes=dtypes, tz=tz)
 
-    def nested(self, name: str, dtypes: Dtypes | None = None) -> pd.DataFrame:
+    def nested(self, name: str, dtypes: Dtypes | None = None, *, tz: Tz = None) -> pd.DataFrame:
         """A nested list of the records as its own frame, keeping each parent's key.
 
         ``res.nested("items")`` on an order gives ``order_id`` then the item columns.
@@ -123,8 +127,9 @@ class Result:
         Args:
             name: the list's field (``"items"``; dotted when it sits inside an object).
             dtypes: column -> dtype overrides, as in :meth:`to_frame`.
+            tz: the time zone of timestamps, as in :meth:`to_frame`.
         """
-        return nested_frame(self.operation, self.json, name, dtypes=dtypes)
+        return nested_frame(self.operation, self.json, name, dtypes=dtypes, tz=tz)
 
     def __repr__(self) -> str:
         ms = self.elapsed.total_seconds() * 1000

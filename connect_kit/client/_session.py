@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import requests
 
@@ -29,15 +28,16 @@ from .._version import __version__
 from ..errors import APIError, ConfigurationError, ConnectError
 from ..spec.base import Operation
 from . import _arguments as arguments
-from . import _bulk, _conformance, _pulls, _recording
+from . import _auth, _bulk, _conformance, _pulls, _recording
+from . import _diagnosis as diagnosis
 from . import _writes as writes
 from ._auth import USER_SCOPE, ClientCredentials, Token, Tokens, origin, token_from, token_request
-from ._config import Environment
+from ._config import Environment, url_problem
 from ._deadline import WatchedAdapter, attempt_timeouts, watch
 from ._environ import EnvironmentSettings
 from ._guard import check_request
 from ._history import History
-from ._responses import api_error, error_code, transport_error
+from ._responses import api_error, error_code
 from ._result import RequestInfo, Result
 from ._retry import RetryPolicy
 
@@ -98,8 +98,8 @@ class ConnectSession(requests.Session):
         strict: bool | None = None,
     ) -> None:
         super().__init__()
-        if urlsplit(env.url).scheme != "https":
-            raise ConfigurationError(f"{env.name}: {env.url!r} is not https; Connect is HTTPS only")
+        if url_problem(env.url):
+            raise ConfigurationError(f"{env.name}: {env.url!r} {url_problem(env.url)}")
         if not env.has_credentials:
             raise ConfigurationError(f"{env.name}: no client id and secret to authenticate with")
         self.env = env
@@ -220,6 +220,7 @@ class ConnectSession(requests.Session):
         """
         op = self.operation_of(request)
         method, path = request.method or "GET", self._path(request.url or "")
+        diagnosis.check_sandbox_api(self.env, op)  # Instacart would answer 404: refused now
         check_request(self.env, self.origin, self.allow_writes, method, request.url or "", path, op)
         is_token_call = op is not None and op.area == "auth"
         mutating = writes.changes_state(op, method)
@@ -241,8 +242,8 @@ class ConnectSession(requests.Session):
                     response = super().send(request, **kwargs)
             except requests.RequestException as exc:
                 cut = watched.fired and not isinstance(exc, requests.exceptions.ConnectTimeout)
-                error = transport_error(
-                    exc, method, path, deadline=policy.deadline if cut else None
+                error = diagnosis.transport_error(
+                    self.env, exc, method, path, deadline=policy.deadline if cut else None
                 )
                 if mutating and error.sent:
                     doubt = (
@@ -263,9 +264,7 @@ class ConnectSession(requests.Session):
                     raise writes.in_doubt(error, op, ident, doubt) from None
             except OSError as exc:
                 # requests checks the CA bundle path only when it sends
-                raise ConfigurationError(
-                    f"{self.env.name}: cannot use the CA bundle {self.verify!r}: {exc}"
-                ) from None
+                raise diagnosis.ca_bundle_error(self.env, self.verify, exc) from None
             else:
                 status = response.status_code
                 log.debug("%s %s attempt %d: %s", method, path, attempt, status)
@@ -332,7 +331,7 @@ class ConnectSession(requests.Session):
     def _fetch_token(self, scope: str) -> Token:
         op = spec.get("create_token")
         body = token_request(self.env.client_id, self.env.client_secret, scope, self.user_id)
-        response = self.request("POST", op.path, json=body, auth=_NoAuth())
+        response = self.request("POST", op.path, json=body, auth=_auth.NoAuth())
         if response.status_code != 200:
             raise self._error(op, response)
         return token_from(response, scope or None)
@@ -341,7 +340,7 @@ class ConnectSession(requests.Session):
         op = spec.get("revoke_token")
         body = {"client_id": self.env.client_id, "client_secret": self.env.client_secret}
         with suppress(ConnectError):  # the token expires by itself; closing must not fail
-            self.request("POST", op.path, json={**body, "token": token.value}, auth=_NoAuth())
+            self.request("POST", op.path, json={**body, "token": token.value}, auth=_auth.NoAuth())
 
     def close(self) -> None:
         """Revoke the token (if no other session shares it) and close connections."""
@@ -420,6 +419,7 @@ class ConnectSession(requests.Session):
         """The typed error of an error answer; a write that may still have been carried out
         (an earlier attempt, or this 5xx) says so, and how to recover."""
         error = api_error(op, response, self.base_url, self.env.client_secret)
+        diagnosis.explain(error, self.env, op, self.tokens, response.request)
         doubt = getattr(response, "doubt", None)
         return writes.in_doubt(error, op, writes.identity(op, response.request.body), doubt)  # type: ignore[return-value]
 
@@ -430,14 +430,6 @@ class ConnectSession(requests.Session):
             found = spec.match(response.request.method or "GET", response.request.path_url)
             raise self._error(found[0] if found else None, response)
         return response
-
-
-class _NoAuth(requests.auth.AuthBase):
-    """Token calls carry their credentials in the body, never a bearer token."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers.pop("Authorization", None)
-        return request
 
 
 class _RefuseHTTP(requests.adapters.BaseAdapter):

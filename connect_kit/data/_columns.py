@@ -18,8 +18,9 @@ from ..spec.base import Operation
 
 @dataclass(frozen=True)
 class Leaf:
-    """A column: ``kind`` is a dtype name, ``"timestamp"``, ``"date"``, ``"category"``,
-    ``"object"`` (kept as is) or ``"infer"`` (typed from the values)."""
+    """A column: ``kind`` is a dtype name, ``"timestamp"``, ``"epoch"`` (seconds since 1970,
+    shown as a timestamp), ``"date"``, ``"category"``, ``"object"`` (kept as is) or ``"infer"``
+    (typed from the values)."""
 
     kind: str
     categories: tuple[str, ...] = ()
@@ -63,6 +64,7 @@ _KINDS: dict[tuple[str, str | None], str] = {
     ("string", "date"): "date",
     ("string", None): "string",
     ("integer", None): "Int64",
+    ("integer", "unix-time"): "epoch",  # seconds since 1970, shown as a UTC timestamp
     ("number", None): "Float64",
     ("boolean", None): "boolean",
 }
@@ -89,7 +91,7 @@ def _typed(field: spec.FieldShape, owner: type[BaseModel]) -> Leaf | Node | Nest
         return UNKNOWN if field.model is owner else schema(field.model)
     if field.type == "array":
         return Nested(field.model) if field.items in ("object", "any") else Leaf("object")
-    fmt = field.format if field.type == "string" and field.format in ("date-time", "date") else None
+    fmt = field.format if (field.type, field.format) in _KINDS else None
     return Leaf(_KINDS.get((field.type, fmt), "infer"))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _redact as redact
 from .. import spec
-from ..errors import ConnectError, WriteRefused
+from ..errors import ConfigurationError, ConnectError, WriteRefused
 from ..spec.base import Operation
 from ._diff import MISSING, Difference, diff, matches
 from ._drift import drift
@@ -44,7 +45,8 @@ class Side:
     kind: str  # "sandbox" or "live"
     result: Result | None = None
     error: Exception | None = None
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)  # every answer, errors included
+    error_answers: int = 0  # how many of those answers were errors
 
     @property
     def ok(self) -> bool:
@@ -121,26 +123,36 @@ class Comparison:
                 }
             )
         frame = pd.DataFrame(rows).set_index("env")
-        return frame.astype({"status": "Int64", "records": "Int64", "latency_ms": "Float64"})
+        return frame.astype(
+            {
+                "kind": "string",
+                "status": "Int64",
+                "latency_ms": "Float64",
+                "records": "Int64",
+                "error": "string",  # missing shows <NA>, as in every frame
+            }
+        )
 
     @property
     def diff(self) -> pd.DataFrame:
-        """One row per difference: path, the value in each environment, and its kind."""
+        """One row per difference: path, the value in each environment (``<NA>`` where a
+        side has none, or null), and its kind. Complete: the HTML view groups a difference
+        repeated on every record into one line, this frame does not."""
         import pandas as pd
 
         names = {"only_in_a": f"only in {self.a.env}", "only_in_b": f"only in {self.b.env}"}
         rows = [
             {
                 "path": d.path,
-                self.a.env: shown(d.a),
-                self.b.env: shown(d.b),
+                self.a.env: _na(shown(d.a)),
+                self.b.env: _na(shown(d.b)),
                 "kind": names.get(d.kind, d.kind),
             }
             for d in self.differences
         ]
-        frame = pd.DataFrame(rows, columns=["path", self.a.env, self.b.env, "kind"])
+        frame = pd.DataFrame(rows, columns=["path", self.a.env, self.b.env, "kind"], dtype=object)
         kinds = ["changed", "type_changed", names["only_in_a"], names["only_in_b"]]
-        frame["kind"] = pd.Categorical(frame["kind"], categories=kinds)
+        frame["kind"] = pd.Categorical(frame["kind"], categories=pd.Index(kinds, dtype="string"))
         return frame.astype({"path": "string"})
 
     @property
@@ -152,14 +164,16 @@ class Comparison:
 
         columns = ["env", "path", "kind", "detail", "replacement"]
         frame = pd.DataFrame(self.drift_items, columns=columns)
-        frame["kind"] = pd.Categorical(
-            frame["kind"], categories=["type_changed", "missing", "deprecated", "additive"]
-        )
+        kinds = pd.Index(["type_changed", "missing", "deprecated", "additive"], dtype="string")
+        frame["kind"] = pd.Categorical(frame["kind"], categories=kinds)
+        text = {name: "string" for name in ("env", "path", "detail", "replacement")}
+        frame = frame.astype(text)  # missing shows <NA>, as in every frame
         return frame.sort_values(["kind", "path", "env"], kind="stable").reset_index(drop=True)
 
     @property
     def latency(self) -> pd.DataFrame:
-        """Latency percentiles per environment, in milliseconds (see ``repeat=``)."""
+        """Latency percentiles per environment, in milliseconds rounded to 0.1 (see
+        ``repeat=``): ``calls`` answers timed, ``errors`` of them error answers."""
         import pandas as pd
 
         rows = {}
@@ -167,12 +181,17 @@ class Comparison:
             values = pd.Series(side.latencies_ms, dtype="Float64")
             rows[side.env] = {
                 "calls": len(values),
+                "errors": side.error_answers,
                 "p50": values.quantile(0.5),
                 "p90": values.quantile(0.9),
                 "p99": values.quantile(0.99),
                 "max": values.max(),
             }
-        return pd.DataFrame(rows).T.astype({"calls": "Int64"})
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame = frame.astype({"calls": "Int64", "errors": "Int64"})
+        times = ["p50", "p90", "p99", "max"]
+        frame[times] = frame[times].astype("Float64").round(1)
+        return frame
 
     def __repr__(self) -> str:
         counts = ", ".join(
@@ -187,6 +206,13 @@ class Comparison:
         from ._compare_html import render
 
         return render(self)
+
+
+def _na(value: Any) -> Any:
+    """``pd.NA`` for a missing value (pandas' one missing value in every frame)."""
+    import pandas as pd
+
+    return pd.NA if value is None else value
 
 
 def shown(value: Any) -> Any:
@@ -292,15 +318,24 @@ def _assemble(
 
 
 def _call(session: ConnectSession, op: Operation, params: dict[str, Any], repeat: int) -> Side:
+    """Call ``repeat`` times; the first answer is the one compared. Every answer is timed, an
+    error answer too (as long as the caller waited: retries included); a call that got no
+    answer (refused before sending, no connection) ends the repeats."""
     side = Side(session.env.name, "sandbox" if session.env.sandbox else "live")
-    for _ in range(repeat):
+    for n in range(repeat):
+        started = time.perf_counter()
         try:
             result = session.call(op.name, **params)
         except ConnectError as error:
-            side.error = error
-            return side
-        side.latencies_ms.append(result.elapsed.total_seconds() * 1000)
-        if side.result is None:
+            if n == 0:
+                side.error = error
+            if getattr(error, "status", None) is None:
+                return side
+            side.latencies_ms.append((time.perf_counter() - started) * 1000)
+            side.error_answers += 1
+            continue
+        side.latencies_ms.append((time.perf_counter() - started) * 1000)
+        if n == 0:
             side.result = result
     return side
 
@@ -315,6 +350,7 @@ def compare(
     learn_noise: bool = False,
     repeat: int = 1,
     sessions: Sequence[ConnectSession] | None = None,
+    as_user: str | None = None,
     **params: Any,
 ) -> Comparison:
     """Run the same call in two environments at once and compare the answers.
@@ -328,8 +364,11 @@ def compare(
             volatile or secret, each where it is (:func:`volatile_paths`).
         learn_noise: call the first environment twice more and leave out whatever differs
             between those two calls.
-        repeat: calls per environment, for latency percentiles (the first answer is compared).
+        repeat: calls per environment, for latency percentiles (the first answer is compared;
+            every answer is timed, error answers too).
         sessions: sessions to use instead of connecting to ``envs``.
+        as_user: a Connect ``user_id``: each side calls with a token that speaks for this
+            user (:meth:`ConnectSession.for_user`), as Post-checkout operations need.
         **params: the operation's arguments, as :meth:`ConnectSession.call` takes them.
     """
     from ..client import ConnectSession, resolve
@@ -344,6 +383,15 @@ def compare(
         raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
     if op.mutating and (repeat > 1 or learn_noise):
         raise ValueError(f"{op.name} changes state: repeat and learn_noise would write again")
+    if (
+        op.user_token
+        and as_user is None
+        and (sessions is None or not all(s.user_id for s in sessions))
+    ):
+        raise ConfigurationError(
+            f"{op.name} speaks for one user: pass as_user=<user_id> (each side then calls "
+            "with session.for_user(user_id))"
+        )
     own: list[ConnectSession] = []
     if sessions is None:
         if len(envs) != 2 or envs[0] == envs[1]:
@@ -351,6 +399,9 @@ def compare(
         own = [ConnectSession(resolve(env), allow_writes=allow_writes or None) for env in envs]
         sessions = own
     first, second = sessions
+    if as_user is not None:
+        first, second = first.for_user(as_user), second.for_user(as_user)
+        own += [first, second]
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             a, b = pool.map(lambda s: _call(s, op, params, repeat), (first, second))

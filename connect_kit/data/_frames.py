@@ -11,12 +11,18 @@ spec field                      column dtype
 ``int`` (``*_cents`` included)  ``Int64``
 ``float``, ``int | float``      ``Float64``
 ``bool``                        ``boolean``
-``datetime``                    ``datetime64[us, UTC]``
+``datetime``                    ``datetime64[us, UTC]`` (``tz=``: another zone)
+``int``, format ``unix-time``   ``datetime64[us, UTC]`` (seconds since 1970)
 ``date``                        ``datetime64[us]``
 ``open_enum(...)``              ``category``: the spec's values, then any other seen
 ``dict[str, Any]``              flattened into dotted columns, types inferred
 ``list[Model]``                 not in the frame: :func:`nested_frame` takes it out
+``list`` of values              ``object``, kept as they are
 ==============================  =================================================
+
+A missing value (absent, or ``null``) is ``pd.NA`` in every column, shown ``<NA>``; time
+columns hold ``NaT``, pandas' missing time. ``tz=`` shows timestamps in another zone, or each
+row on its store's clock (see :mod:`connect_kit.data._zones`).
 
 Fields the spec does not know become columns too (strings as ``string``, whole numbers as
 ``Int64``...), after the spec's columns, in the order they were first seen. A value that does
@@ -39,18 +45,27 @@ by one list comprehension and typed by one vectorised pandas call.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cache
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConnectWarning, warn_at_caller
 from ..spec.base import Operation
 from ._columns import UNKNOWN, Leaf, Nested, Node, record_node
+from ._flatten import flatten, objects_only, take
+from ._flatten import secret_names as _secret_names  # noqa: F401 (read here by benchmarks)
+from ._zones import STORE, Tz, check_tz, in_zone
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["inferred_column", "nested_frame", "nested_names", "records", "to_frame"]
+__all__ = [
+    "inferred_column",
+    "nested_frame",
+    "nested_names",
+    "nested_records",
+    "records",
+    "records_frame",
+    "to_frame",
+]
 
 UNIT = "us"  # covers the spec's years 1970-2999 (nanoseconds stop in 2262)
 TIMESTAMP = f"datetime64[{UNIT}, UTC]"
@@ -86,7 +101,9 @@ def records(op: Operation | None, data: Any) -> list[dict[str, Any]]:
 # Frames ---------------------------------------------------------------------------------
 
 
-def to_frame(op: Operation | None, data: Any, dtypes: Dtypes | None = None) -> pd.DataFrame:
+def to_frame(
+    op: Operation | None, data: Any, dtypes: Dtypes | None = None, tz: Tz = None
+) -> pd.DataFrame:
     """One row per record of a response, one typed column per leaf field.
 
     Args:
@@ -95,6 +112,9 @@ def to_frame(op: Operation | None, data: Any, dtypes: Dtypes | None = None) -> p
         dtypes: column -> dtype, applied to the raw values instead of the spec's type. A
             column that this response lacks is added, empty, with that dtype (so that frames
             of several responses line up).
+        tz: the time zone of timestamp columns: ``None`` (UTC), a zone name
+            (``"America/Chicago"``), or ``"store"``: each row's store's local time (see
+            :mod:`connect_kit.data._zones`).
 
     Returns:
         The records; lists of objects (an order's ``items``) are left out: see
@@ -105,19 +125,19 @@ def to_frame(op: Operation | None, data: Any, dtypes: Dtypes | None = None) -> p
     >>> frame.loc[0, "id"], str(frame["status"].dtype), str(frame["created_at"].dtype)
     ('0042', 'category', 'datetime64[us, UTC]')
     """
-    return _frame(record_node(op), records(op, data), dtypes)
+    return _frame(record_node(op), records(op, data), dtypes, check_tz(tz))
 
 
 def records_frame(
-    op: Operation | None, rows: list[dict[str, Any]], dtypes: Dtypes | None = None
+    op: Operation | None, rows: list[dict[str, Any]], dtypes: Dtypes | None = None, tz: Tz = None
 ) -> pd.DataFrame:
     """Records already taken out of their responses (several calls' together), typed as in
     :func:`to_frame`."""
-    return _frame(record_node(op), rows, dtypes)
+    return _frame(record_node(op), rows, dtypes, check_tz(tz))
 
 
 def nested_frame(
-    op: Operation | None, data: Any, name: str, dtypes: Dtypes | None = None
+    op: Operation | None, data: Any, name: str, dtypes: Dtypes | None = None, tz: Tz = None
 ) -> pd.DataFrame:
     """The list ``name`` of every record as one frame, each row keeping its parent's key.
 
@@ -131,6 +151,7 @@ def nested_frame(
         data: the parsed response body.
         name: the list's field, dotted when it sits in an object (``items``, ``warnings``).
         dtypes: column -> dtype overrides, as in :func:`to_frame`.
+        tz: the time zone of timestamp columns, as in :func:`to_frame`.
 
     Raises:
         ValueError: when ``name`` is neither a nested list of the spec nor a list found in
@@ -143,23 +164,36 @@ def nested_frame(
     >>> items.loc[0, ["order_id", "line_num", "item.upc"]].tolist()
     ['o1', '1', '000000004011']
     """
+    return nested_records(op, records(op, data), name, dtypes, tz)[0]
+
+
+def nested_records(
+    op: Operation | None,
+    rows: list[dict[str, Any]],
+    name: str,
+    dtypes: Dtypes | None = None,
+    tz: Tz = None,
+) -> tuple[pd.DataFrame, list[int]]:
+    """:func:`nested_frame` of records already taken out (several calls' together), and for
+    each row of that frame the position of its parent in ``rows``."""
     parent = record_node(op)
-    rows = records(op, data)
+    zone = check_tz(tz)
     child = _nested_node(parent, rows, name)
     key_name, keys, key_leaf = _parent_key(parent, rows)
-    owners, children = [], []
-    for key, items in zip(keys, _dig(rows, name), strict=True):
+    owners, parents, children = [], [], []
+    for position, (key, items) in enumerate(zip(keys, _dig(rows, name), strict=True)):
         if isinstance(items, list):
             owners += [key] * len(items)
+            parents += [position] * len(items)
             children += [c if isinstance(c, dict) else {"value": c} for c in items]
     overrides = dict(dtypes or {})
     key_dtype = overrides.pop(key_name, None)
-    frame = _frame(child, children, overrides)
+    frame = _frame(child, children, overrides, zone)
     if key_name in frame.columns:
         key_name = f"parent_{key_name}"
     column = _column(owners, key_leaf, key_name, key_dtype)
     frame.insert(0, key_name, column)
-    return frame
+    return frame, parents
 
 
 def nested_names(op: Operation | None) -> list[str]:
@@ -191,7 +225,7 @@ def _dig(rows: list[Any], name: str) -> list[Any]:
     """The value at dotted ``name`` in each row (``None`` where missing)."""
     values = rows
     for part in name.split("."):
-        values = _take(_objects(values), part)
+        values = take(objects_only(values), part)
     return values
 
 
@@ -202,19 +236,19 @@ def _parent_key(parent: Node, rows: list[dict[str, Any]]) -> tuple[str, list[Any
         return "parent_row", list(range(len(rows))), Leaf("Int64")
     leaf = dict(parent.fields).get(key)
     name = f"{_snake(parent.model.__name__)}_id" if key == "id" else key
-    return name, _take(rows, key), leaf if isinstance(leaf, Leaf) else Leaf("infer")
+    return name, take(rows, key), leaf if isinstance(leaf, Leaf) else Leaf("infer")
 
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
-def _frame(node: Node, rows: list[Any], dtypes: Dtypes | None) -> pd.DataFrame:
+def _frame(node: Node, rows: list[Any], dtypes: Dtypes | None, tz: Tz = None) -> pd.DataFrame:
     import pandas as pd
 
     known: dict[str, tuple[list[Any], Leaf]] = {}
     extra: dict[str, tuple[list[Any], Leaf]] = {}
-    _flatten(node, rows, "", known, extra)
+    flatten(node, rows, "", known, extra)
     overrides = dict(dtypes or {})
     columns = {
         path: _column(values, leaf, path, overrides.pop(path, None))
@@ -222,100 +256,13 @@ def _frame(node: Node, rows: list[Any], dtypes: Dtypes | None) -> pd.DataFrame:
     }
     for path, dtype in overrides.items():  # asked for, but not in this response
         columns[path] = _column([None] * len(rows), Leaf("object"), path, dtype)
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
-    return frame
-
-
-# Flattening: lists of values per column, no pandas yet ------------------------------------
-
-Columns = dict[str, tuple[list[Any], Leaf]]
-
-
-def _flatten(node: Node, objects: list[Any], prefix: str, known: Columns, extra: Columns) -> None:
-    """Collect the columns of ``objects`` (one per row: a dict, or ``None``) under ``prefix``."""
-    names = [name for name, part in node.fields if not isinstance(part, Nested)]
-    objects, values = _transpose(objects, names, prefix, extra)
-    for name, part in node.fields:
-        path = prefix + name
-        if isinstance(part, Leaf):
-            known[path] = (values[name], part)
-        elif isinstance(part, Node):
-            _flatten(part, values[name], f"{path}.", known, extra)
-    sink = known if node.free else extra
-    for key in _unknown_keys(objects, node.names):
-        column = _take(objects, key)
-        path = prefix + key
-        if _all_objects(column):
-            _flatten(UNKNOWN, column, f"{path}.", sink, sink)
-        else:
-            sink[path] = (column, Leaf("infer", secret=key in _secret_names()))
-
-
-def _transpose(
-    objects: list[Any], names: list[str], prefix: str, extra: Columns
-) -> tuple[list[Any], dict[str, list[Any]]]:
-    """Each name's value in each object, read in one pass over the objects.
-
-    Returns the objects too, with anything but a dict replaced by ``None`` (such values are
-    kept aside in ``extra``, under the object's own name).
-    """
-    if not names:
-        return _objects(objects, prefix, extra), {}
-    try:
-        flat = _values(objects, names)
-    except AttributeError:  # a value that is not an object
-        objects = _objects(objects, prefix, extra)
-        flat = _values(objects, names)
-    step = len(names)
-    return objects, {name: flat[i::step] for i, name in enumerate(names)}
-
-
-def _values(objects: list[Any], names: list[str]) -> list[Any]:
-    """The values of ``names`` in each object, row after row, in one flat list.
-
-    One flat list rather than a tuple per row: the garbage collector never sees 100,000 new
-    containers, and the columns are then slices of it.
-    """
-    blank = (None,) * len(names)
-    return list(chain.from_iterable(map(o.get, names) if o is not None else blank for o in objects))
-
-
-def _objects(values: list[Any], prefix: str = "", extra: Columns | None = None) -> list[Any]:
-    """``values`` with anything but dicts replaced by ``None`` (kept aside in ``extra``)."""
-    if sum(1 for v in values if v is None or type(v) is dict) == len(values):
-        return values
-    odd = [None if v is None or isinstance(v, dict) else v for v in values]
-    if extra is not None:
-        extra[prefix.rstrip(".") or "value"] = (odd, Leaf("infer"))
-    return [v if isinstance(v, dict) else None for v in values]
-
-
-def _take(objects: list[Any], key: str) -> list[Any]:
-    """``object[key]`` for each object (``None`` where missing or not an object)."""
-    try:
-        return [o.get(key) if o is not None else None for o in objects]
-    except AttributeError:
-        return [o.get(key) if isinstance(o, dict) else None for o in objects]
-
-
-def _unknown_keys(objects: list[Any], known: frozenset[str]) -> list[str]:
-    """Keys of ``objects`` (dicts or ``None``) that the spec does not name, first seen first."""
-    if not set().union(*filter(None, objects)) - known:
-        return []
-    layouts = dict.fromkeys(map(tuple, filter(None, objects)))  # few: one per key layout
-    return list(dict.fromkeys(k for layout in layouts for k in layout if k not in known))
-
-
-def _all_objects(values: list[Any]) -> bool:
-    present = [v for v in values if v is not None]
-    return bool(present) and all(isinstance(v, dict) for v in present)
-
-
-@cache
-def _secret_names() -> frozenset[str]:
-    from .._redact import secret_fields
-
-    return secret_fields()
+    if tz is not None:  # the caller's dtypes win over tz too
+        found = known | extra
+        zones = found["time_zone"][0] if tz == STORE and "time_zone" in found else None
+        for path, (values, leaf) in found.items():
+            if leaf.kind in ("timestamp", "epoch") and path not in (dtypes or {}):
+                columns[path] = in_zone(columns[path], values, tz, zones)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
 
 
 # Typing: one vectorised call per column -------------------------------------------------
@@ -403,18 +350,25 @@ def _timestamps(values: list[Any], leaf: Leaf, kind: str) -> Any:
 
 
 def _categories(values: list[Any], leaf: Leaf, kind: str) -> Any:
+    import numpy as np
     import pandas as pd
 
     listed = set(leaf.categories)
     seen = [v for v in dict.fromkeys(values) if v is not None and v not in listed]
     if any(not isinstance(v, str) for v in seen):
         raise TypeError(f"not strings: {seen[:3]}")
-    dtype = pd.CategoricalDtype([*leaf.categories, *seen])
-    return pd.Categorical(values, dtype=dtype)
+    every = [*leaf.categories, *seen]
+    position: dict[Any, int] = {value: i for i, value in enumerate(every)}
+    position[None] = -1
+    codes = np.fromiter(map(position.__getitem__, values), dtype=np.int32, count=len(values))
+    categories = pd.Index(every, dtype="string")  # a missing value shows <NA>
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
 
 
 def _objects_array(values: list[Any]) -> Any:
+    """Values kept as they are, a missing one as ``pd.NA`` (as in every other column)."""
     import numpy as np
+    import pandas as pd
 
     array = np.empty(len(values), dtype=object)
     try:
@@ -422,12 +376,23 @@ def _objects_array(values: list[Any]) -> Any:
     except ValueError:  # lists of equal length look like a second dimension: item by item
         for i, value in enumerate(values):
             array[i] = value
+    array[pd.isna(array)] = pd.NA
     return array
+
+
+def _seconds(values: list[Any], leaf: Leaf, kind: str) -> Any:
+    """Seconds since 1970 (a token's ``created_at``) as UTC timestamps, like the others."""
+    import pandas as pd
+
+    if any(isinstance(v, bool) or not isinstance(v, int | float | None) for v in values):
+        raise TypeError("not numbers of seconds")
+    return pd.to_datetime(values, unit="s", utc=True).as_unit(UNIT).array
 
 
 _CONVERTERS: dict[str, Callable[[list[Any], Leaf, str], Any]] = {
     "timestamp": _timestamps,
     "date": _timestamps,
+    "epoch": _seconds,
     "category": _categories,
     "object": lambda values, leaf, kind: _objects_array(values),
 }

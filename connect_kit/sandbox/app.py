@@ -23,8 +23,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .. import spec
+from ..spec._openapi import openapi
 from ..spec.base import Operation
-from ..spec.openapi import openapi
 from . import oauth
 from .errors import ApiError, OAuthError, bad_request, from_validation, not_found
 from .faults import FaultSettings

@@ -6,6 +6,7 @@ key. In memory by default; given a file, users and orders survive a restart.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -38,6 +39,9 @@ class State:
         target = str(self.path) if self.path else ":memory:"
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # it holds the clients' secrets: its owner's only (SQLite's -wal and -shm files
+            # take the same permissions)
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if self.path else "PRAGMA journal_mode=MEMORY")
         self._db.execute("PRAGMA synchronous=NORMAL")

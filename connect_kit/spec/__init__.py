@@ -15,6 +15,7 @@ from __future__ import annotations
 from ._deprecated import deprecated_fields, deprecated_fields_in
 from ._docs import SPEC_DATE
 from ._operations import OPERATIONS, UnknownOperationError, get, match, operations
+from ._reference import describe
 from ._shape import (
     FieldShape,
     UnknownFieldError,
@@ -44,6 +45,7 @@ __all__ = [
     "UnknownOperationError",
     "deprecated_fields",
     "deprecated_fields_in",
+    "describe",
     "field",
     "fields",
     "fields_of",

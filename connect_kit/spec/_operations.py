@@ -109,6 +109,9 @@ def operations() -> pd.DataFrame:
         for op in OPERATIONS.values()
     ]
     frame = pd.DataFrame(rows)
+    for column in ("name", "path", "group", "summary", "replacement", "scope", "records", "ref"):
+        frame[column] = frame[column].astype("string")  # missing: <NA>, as in every frame
+    frame["docs"] = frame["docs"].astype("string")
     frame["area"] = frame["area"].astype("category")
     frame["method"] = frame["method"].astype("category")
     return frame

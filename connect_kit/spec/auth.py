@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import Operation, RequestModel, ResponseModel, secret, volatile
+from .base import Operation, RequestModel, ResponseModel, secret
 
 GRANT_TYPES = (
     "client_credentials",
@@ -36,7 +36,10 @@ class Token(ResponseModel):
     access_token: str = secret()
     token_type: str = "Bearer"
     expires_in: int
-    created_at: int = volatile(description="When the token was made, in seconds since 1970.")
+    created_at: int = Field(
+        description="When the token was made, in seconds since 1970.",
+        json_schema_extra={"x-volatile": True, "format": "unix-time"},
+    )
     scope: str | None = None
 
 

@@ -1,5 +1,10 @@
 """One input widget per field of the spec: the widget follows what the spec's reader says
-the field is (:class:`connect_kit.spec.FieldShape`)."""
+the field is (:class:`connect_kit.spec.FieldShape`).
+
+The spec's example is a placeholder (grey text), never a value: an input left empty is not
+sent. Object and list fields show a template built from the spec as their placeholder, and
+each field shows the spec's description under it (a deprecated field names its replacement).
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,15 @@ from pydantic.fields import FieldInfo
 from .. import spec
 
 MISSING = object()  # an optional field left empty: not sent
-LAYOUT = w.Layout(width="420px")
-STYLE = {"description_width": "190px"}
+UNSET = ""  # the value of a list's "—" (ipywidgets shows a None value as no selection)
+LABEL_WIDTH = "230px"
+LAYOUT = w.Layout(width="560px")
+JSON_LAYOUT = w.Layout(width="760px")
+STYLE = {"description_width": LABEL_WIDTH}
+HELP_STYLE = f"color:#57606a;font-size:12px;margin-left:{LABEL_WIDTH};line-height:1.3"
 # JSON type -> input kind; objects, arrays and unions of them are typed as JSON
 _KINDS = {"boolean": "bool", "integer": "int", "number": "float", "object": "json", "array": "json"}
+_BLANK = {"string": "", "integer": 0, "number": 0, "boolean": False}
 
 
 def _kind(shape: spec.FieldShape) -> str:
@@ -34,9 +44,61 @@ def _kind(shape: spec.FieldShape) -> str:
     return _KINDS.get(shape.type, "text")
 
 
+def template(shape: spec.FieldShape, depth: int = 0) -> Any:
+    """A value of the field's shape built from the spec, to show as a placeholder: its own
+    example, else its model's required fields and the fields that have an example (where
+    none is required, the first of them: they are often alternatives), each filled the same
+    way (an array holds one such item).
+
+    >>> from connect_kit import spec
+    >>> items = next(f for f in spec.fields_of(spec.get("create_delivery_order").request)
+    ...              if f.name == "items")
+    >>> template(items)[0]["line_num"]
+    '1'
+    """
+    if shape.example is not None:
+        return shape.example
+    if shape.enum:
+        return shape.enum[0]
+    one: Any = _object(shape.model, depth) if shape.model is not None else None
+    if shape.type == "array":
+        if one is None:
+            one = _BLANK.get(shape.items or "")
+        return [] if one is None else [one]
+    if shape.type == "object":
+        return {} if one is None else one
+    return _BLANK.get(shape.type)
+
+
+def _object(model: Any, depth: int) -> dict[str, Any] | None:
+    if depth > 3:
+        return None
+    inner = [f for f in spec.fields_of(model) if not f.deprecated]
+    examples = [f for f in inner if f.example is not None]
+    if any(f.required for f in inner):
+        chosen = [f for f in inner if f.required or f.example is not None]
+    else:  # nothing required: often alternatives (upc or rrc), so the first one only
+        chosen = examples[:1] or inner[:1]
+    return {f.name: template(f, depth + 1) for f in chosen}
+
+
+def help_text(shape: spec.FieldShape | None) -> str:
+    """The spec's description of a field, and its replacement when it is deprecated."""
+    if shape is None:
+        return ""
+    parts = []
+    if shape.deprecated:
+        instead = f"use {shape.replacement}" if shape.replacement else "no replacement"
+        parts.append(f'<b style="color:#9a6700">Deprecated: {html.escape(instead)}.</b>')
+    description = (shape.description or "").strip()
+    if description and not (shape.deprecated and description.startswith("Deprecated")):
+        parts.append(html.escape(description))
+    return f'<div style="{HELP_STYLE}">{" ".join(parts)}</div>' if parts else ""
+
+
 @dataclass
 class Field:
-    """A field's input, its error line, and how to read it back."""
+    """A field's input, its help and error lines, and how to read it back."""
 
     name: str
     kind: str
@@ -46,14 +108,21 @@ class Field:
     error: w.HTML
     where: str  # "path", "query" or "body"
     shape: spec.FieldShape | None = None
+    help: w.HTML | None = None
+    row: w.Widget | None = None  # the input and what goes beside it (earlier answers)
 
     @property
     def box(self) -> w.Widget:
-        return w.VBox([self.widget, self.error])
+        """The field's rows: input (and earlier ids), help, error; classed ``ck-field-NAME``."""
+        parts = [self.row or self.widget, *([self.help] if self.help else []), self.error]
+        box = w.VBox(parts)
+        box.add_class(f"ck-field-{self.name}")
+        return box
 
     def show_error(self, message: str | None) -> None:
+        """Show ``message`` under the input (None clears it)."""
         self.error.value = (
-            f'<span style="color:#cf222e;margin-left:194px">{html.escape(message)}</span>'
+            f'<span style="color:#cf222e;margin-left:{LABEL_WIDTH}">{html.escape(message)}</span>'
             if message
             else ""
         )
@@ -71,7 +140,7 @@ class Field:
                 raise ValueError(f"environment variable {name} is not set")
             return os.environ[name]
         if self.kind in ("bool", "choice") and not self.required:
-            return MISSING if value is None else value
+            return MISSING if value is None or value == UNSET else value
         if self.kind == "bool":
             return bool(value)
         text = str(value).strip() if value is not None else ""
@@ -101,16 +170,32 @@ class Field:
                 raise ValueError("expected an ISO 8601 time, e.g. 2026-11-27T18:00:00Z") from None
         return text
 
+    def take(self, value: Any) -> bool:
+        """Show ``value`` (a value this input held before, or an id from an answer) as the
+        input's value; False when this input cannot hold it."""
+        if isinstance(self.widget, w.Dropdown):
+            if value not in [v for _, v in self.widget.options]:
+                return False
+        elif isinstance(self.widget, w.Checkbox):
+            if not isinstance(value, bool):
+                return False
+        else:
+            value = "" if value is None else str(value)
+        self.widget.value = value
+        return True
+
 
 def form_fields(op: spec.Operation) -> list[Field]:
-    """Inputs for the operation's path parameters, query parameters and body fields (the
-    deprecated ones left out), read from the spec."""
+    """Inputs for the operation's path parameters, query parameters and body fields, read
+    from the spec (deprecated body fields last, each naming its replacement)."""
     fields = [
         field_for(spec.shape_of(k, n, required=True), "path") for n, k in op.path_params.items()
     ]
     fields += [field_for(spec.shape_of(k, n, required=True), "query") for n, k in op.query.items()]
     if op.request is not None:
-        fields += [field_for(f, "body") for f in spec.fields_of(op.request) if not f.deprecated]
+        body = spec.fields_of(op.request)
+        fields += [field_for(f, "body") for f in body if not f.deprecated]
+        fields += [field_for(f, "body") for f in body if f.deprecated]
     return fields
 
 
@@ -122,7 +207,8 @@ def make_field(
 
 
 def field_for(shape: spec.FieldShape, where: str) -> Field:
-    """The input for one field: text, number, checkbox, dropdown, time, or JSON."""
+    """The input for one field: text, number, checkbox, dropdown, time, or JSON; empty, with
+    the spec's example (or template) as its placeholder."""
     name, required, example = shape.name, shape.required, shape.example
     kind = _kind(shape)
     label = f"{name}{' *' if required else ''}"
@@ -138,23 +224,27 @@ def field_for(shape: spec.FieldShape, where: str) -> Field:
         widget = (
             w.Checkbox(value=False, indent=False, **common)
             if required
-            else w.Dropdown(options=[("—", None), ("true", True), ("false", False)], **common)
+            else w.Dropdown(options=[("—", UNSET), ("true", True), ("false", False)], **common)
         )
     elif kind == "choice":
         choices = [(str(v), v) for v in shape.enum]
-        widget = w.Dropdown(options=choices if required else [("—", None), *choices], **common)
+        widget = w.Dropdown(options=choices if required else [("—", UNSET), *choices], **common)
     elif kind == "json":
-        text = json.dumps(example, indent=2) if example is not None else ""
-        widget = w.Textarea(value=text, placeholder="JSON", rows=4, **common)
+        shown = json.dumps(template(shape), indent=2, ensure_ascii=False)
+        rows = min(max(shown.count("\n") + 1, 4), 14)
+        widget = w.Textarea(
+            value="", placeholder=shown, rows=rows, **{**common, "layout": JSON_LAYOUT}
+        )
     else:
-        placeholder = {
-            "int": "whole number",
-            "float": "number",
-            "time": "2026-11-27T18:00:00Z",
-        }.get(kind, "")
-        text = "" if example is None else str(example)
-        widget = w.Text(value=text, placeholder=placeholder, **common)
+        hint = {"int": "whole number", "float": "number", "time": "2026-11-27T18:00:00Z"}
+        widget = w.Text(
+            value="",
+            placeholder=f"e.g. {example}" if example is not None else hint.get(kind, ""),
+            **common,
+        )
+    widget.add_class("ck-input")
     field = Field(name, kind, required, shape.secret, widget, w.HTML(""), where, shape)
+    field.help = w.HTML(help_text(shape)) if help_text(shape) else None
     if kind == "json":  # validated as you type
         widget.observe(lambda change: _check_json(field), names="value")
     return field

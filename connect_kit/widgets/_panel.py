@@ -6,7 +6,8 @@ import ipywidgets as w
 
 from ..client import kind_of
 from ..data._compare import Comparison, compare
-from ._composer import Composer, environment_options
+from ._choices import check_choice, environment_options
+from ._composer import HEAD, Composer
 
 
 class ComparePanel(Composer):
@@ -16,18 +17,29 @@ class ComparePanel(Composer):
         self, envs: tuple[str, str] = ("dev", "prod"), operation: str | None = None
     ) -> None:
         super().__init__(envs[0], operation)
-        self.other = w.Dropdown(options=environment_options(), value=envs[1], description="against")
-        self.other.observe(lambda change: self._guard(), names="value")
+        check_choice(envs[1], None, environment_options())
+        self.other = w.Dropdown(
+            options=environment_options(), value=envs[1], description="against", style=HEAD
+        )
+        self.other.observe(lambda change: self._switched(), names="value")
         self.send.description = "Compare"
         self.view = w.HTML()
         self.comparison: Comparison | None = None
-        self.children = self._rows([w.HBox([self.env, self.other]), self.search], self.view)
+        head = [w.HBox([self.env, self.other]), self.unusable, self.search]
+        self.children = self._rows(head, self.view)
 
     def _writes_to_prod(self) -> bool:
         """A write where either environment is of the production kind."""
         other = getattr(self, "other", None)
         envs = [self.env.value, *([other.value] if other is not None else [])]
         return self.op.mutating and any(kind_of(env) == "production" for env in envs)
+
+    def _switched(self) -> None:
+        """Another operation or environment: the comparison shown belongs to neither."""
+        view = getattr(self, "view", None)
+        if view is not None:
+            view.value = ""
+        super()._switched()
 
     def _guard(self) -> None:
         """A state-changing operation writes in both environments: confirm it first."""
@@ -39,9 +51,14 @@ class ComparePanel(Composer):
     def submit(self) -> Comparison | None:  # type: ignore[override]
         """What the Compare button does; returns the Comparison (None after an error).
 
-        It never raises: every failure becomes a message in the form.
+        It never raises: every failure becomes a message in the form. A ticked
+        confirmation covers this Compare only.
         """
-        return self._safely(self._send_comparison)
+        try:
+            return self._safely(self._send_comparison)
+        finally:
+            if self.confirm.value:  # a confirmation covers one Compare
+                self.confirm.value = False
 
     def _send_comparison(self) -> Comparison | None:
         if self.env.value == self.other.value:
@@ -51,10 +68,16 @@ class ComparePanel(Composer):
         if params is None:
             self._fail("Some fields need attention.")
             return None
+        user = self.as_user.value.strip() if self.op.user_token else ""
+        if self.op.user_token and not user:
+            self._fail(f"{self.op.name} speaks for one user: fill in 'as user'.")
+            return None
+        self.memory.carry(self.values())
         result = compare(
             self.op.name,
             (self.env.value, self.other.value),
             allow_writes=self.op.mutating and self.confirm.value,
+            as_user=user or None,
             **params,
         )
         self.comparison = result
@@ -62,6 +85,13 @@ class ComparePanel(Composer):
         return result
 
 
-def compare_panel(envs: tuple[str, str] = ("dev", "prod"), operation: str | None = None):
-    """The composer's form against two environments, showing the Comparison."""
+def compare_panel(
+    envs: tuple[str, str] = ("dev", "prod"), operation: str | None = None
+) -> ComparePanel:
+    """The composer's form against two environments, showing the Comparison.
+
+    Raises:
+        UnknownOperationError: ``operation`` is not in the spec (the closest names are given).
+        ConfigurationError: an environment this form cannot send to (and why).
+    """
     return ComparePanel(envs, operation)
