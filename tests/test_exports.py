@@ -17,7 +17,6 @@ from helpers import ADDRESS, PEANUT_BUTTER, SPARKLING_WATER, cart
 from test_record_replay import recorded_sandbox, valid_har  # noqa: F401 (a fixture)
 
 import connect_kit as ck
-from connect_kit.errors import ConfigurationError
 
 STORE = "000-3801"
 FILES = ("flow.har", "flow.http", "flow.postman_collection.json", "flow.hurl", "test_flow.py")
@@ -26,30 +25,35 @@ FILES = ("flow.har", "flow.http", "flow.postman_collection.json", "flow.hurl", "
 def record_flow(path: Path) -> list[ck.Result]:
     """create_user, list_delivery_service_options, reserve_service_option,
     create_delivery_order, get_order, recorded to ``path``."""
+    with ck.connect("dev", record=path) as dev:
+        return delivery_flow(dev)
+
+
+def delivery_flow(dev: ck.ConnectSession) -> list[ck.Result]:
+    """The flow's five calls through ``dev``."""
     user, order = f"ada-{uuid.uuid4().hex[:6]}", f"order-{uuid.uuid4().hex[:6]}"
     items = cart(PEANUT_BUTTER, SPARKLING_WATER)
-    with ck.connect("dev", record=path) as dev:
-        made = dev.call("create_user", user_id=user, first_name="Ada", phone_number="+18005550100")
-        slots = dev.call(
-            "list_delivery_service_options",
-            user_id=user,
-            location_code=STORE,
-            address=ADDRESS,
-            items=items,
-        )
-        slot = slots.json["service_options"][0]["id"]
-        hold = dev.call("reserve_service_option", user_id=user, service_option_id=slot)
-        placed = dev.call(
-            "create_delivery_order",
-            user_id=user,
-            order_id=order,
-            service_option_hold_id=hold.json["service_option_hold"]["id"],
-            location_code=STORE,
-            items=items,
-            address=ADDRESS,
-            initial_tip_cents=500,
-        )
-        read = dev.call("get_order", user_id=user, order_id=order)
+    made = dev.call("create_user", user_id=user, first_name="Ada", phone_number="+18005550100")
+    slots = dev.call(
+        "list_delivery_service_options",
+        user_id=user,
+        location_code=STORE,
+        address=ADDRESS,
+        items=items,
+    )
+    slot = slots.json["service_options"][0]["id"]
+    hold = dev.call("reserve_service_option", user_id=user, service_option_id=slot)
+    placed = dev.call(
+        "create_delivery_order",
+        user_id=user,
+        order_id=order,
+        service_option_hold_id=hold.json["service_option_hold"]["id"],
+        location_code=STORE,
+        items=items,
+        address=ADDRESS,
+        initial_tip_cents=500,
+    )
+    read = dev.call("get_order", user_id=user, order_id=order)
     return [made, slots, hold, placed, read]
 
 
@@ -136,8 +140,6 @@ def test_export_of_results_and_a_session_that_does_not_record(tmp_path):
     assert len(valid_har(tmp_path / "results.har")["log"]["entries"]) == 5
     ck.export(results, tmp_path / "results.http")
     assert "{{service_option_hold_id}}" in (tmp_path / "results.http").read_text()
-    with ck.connect("dev") as dev, pytest.raises(ConfigurationError, match="record="):
-        ck.export(dev, tmp_path / "x.http")
     with pytest.raises(ValueError, match="format"):
         ck.export(results, tmp_path / "x.txt")
 
@@ -148,3 +150,34 @@ def test_openapi_is_openapi_3_1():
     assert "find_delivery_stores" in {
         op["operationId"] for path in document["paths"].values() for op in path.values()
     }
+
+
+def test_a_session_exports_what_its_history_keeps(recorded_sandbox, tmp_path):  # noqa: F811
+    _, secrets = recorded_sandbox
+    with ck.connect("dev") as dev:  # no record=: the history keeps the exchanges
+        results = delivery_flow(dev)
+        exchanges = dev.exchanges
+        for name in ("flow.har", "flow.http", "flow.postman_collection.json"):
+            ck.export(dev, tmp_path / name)
+    assert [e["response"]["status"] for e in exchanges] == [200] * 6  # the token call, then 5
+    assert exchanges[1]["request"]["url"].endswith("/v2/fulfillment/users")
+    assert json.loads(exchanges[1]["request"]["postData"]["text"])["first_name"] == "Ada"
+    assert valid_har(tmp_path / "flow.har")["log"]["entries"] == exchanges
+    shown = json.dumps(exchanges) + "".join(p.read_text() for p in tmp_path.iterdir())
+    assert secrets.every() and not [s for s in secrets.every() if s in shown]
+    assert all(
+        h["name"].lower() != "authorization" for e in exchanges for h in e["request"]["headers"]
+    )
+    with ck.connect("dev") as dev:
+        again = ck.load(tmp_path / "flow.http").run(dev)
+    assert again.statuses == [r.status_code for r in results]
+
+
+def test_the_history_keeps_as_many_exchanges_as_rows(recorded_sandbox):  # noqa: F811
+    with ck.connect("dev", history_size=3) as dev:
+        for _ in range(5):
+            dev.call("find_delivery_stores", find_by=ADDRESS)
+        assert len(dev.history) == 3 and len(dev.exchanges) == 3
+        with dev.post("/v2/fulfillment/stores/delivery", json={"find_by": ADDRESS}, stream=True):
+            pass  # a streamed answer is the caller's to read: its row, no exchange
+        assert len(dev.history) == 3 and len(dev.exchanges) == 2

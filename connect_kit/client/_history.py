@@ -1,14 +1,20 @@
 """The session's history: one row per HTTP call, bounded, and safe to read while threads
-write it (rows are added and copied under a lock)."""
+write it (rows are added and copied under a lock). A row also keeps the call's exchange (the
+answer, and through it the request), for ``session.exchanges`` and ``ck.export``: never shown
+as it is, but redacted as a recording is (:func:`connect_kit.client._recording.history_document`).
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..spec.base import Operation
 
 COLUMNS = [
     "time",
@@ -38,8 +44,45 @@ class History:
         with self._lock:
             self._rows.append(row)
 
+    def record(
+        self,
+        env: str,
+        method: str | None,
+        path: str,
+        op: Operation | None,
+        status: int | None,
+        elapsed: float,
+        attempts: int,
+        error_code: Any = "transport",
+        response: Any = None,
+    ) -> None:
+        """One call: its row, and its answer (``response``, the exchange) when it had one."""
+        now = datetime.now(UTC)
+        if response is not None:
+            response.answered_at = now  # when an exchange built later says it happened
+        self.add(
+            {
+                "time": now,
+                "env": env,
+                "method": method,
+                "path": path,
+                "operation": op.name if op else None,
+                "status": status,
+                "elapsed_ms": round(elapsed * 1000, 1),
+                "attempts": attempts,
+                "error_code": None if error_code is None else str(error_code),
+                "_response": response,
+            }
+        )
+
     def __len__(self) -> int:
         return len(self._rows)
+
+    def responses(self) -> list[Any]:
+        """The answers the rows keep (not those of calls that had none, or were streamed),
+        oldest first."""
+        with self._lock:
+            return [row["_response"] for row in self._rows if row.get("_response") is not None]
 
     def frame(self) -> pd.DataFrame:
         """The rows as a typed DataFrame, oldest first."""

@@ -31,7 +31,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import tempfile
 import threading
 import weakref
@@ -47,101 +46,19 @@ from .. import _redact as redact
 from .._version import __version__
 from ..errors import ConfigurationError, warn_at_caller
 from ._config import Environment
+from ._placeholders import Placeholders, parse_body
 
 if TYPE_CHECKING:
     from requests.adapters import BaseAdapter
 
     from ..spec.base import Operation
 
-PLACEHOLDER = re.compile(r"\[redacted:[A-Za-z0-9_.-]+:\d+\]")
-SCRUB_MIN = 6  # shorter secrets are replaced where a secret field holds them only
 LEFT_OUT = frozenset({"authorization", "proxy-authorization"})
 HTTP_VERSIONS = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}
 COMMENT = (
     "Recorded by connect-kit. Secrets are replaced by [redacted:<field>:<n>] placeholders "
     "(the same value, the same placeholder); Authorization headers are left out."
 )
-
-
-def is_placeholder(value: Any) -> bool:
-    return isinstance(value, str) and PLACEHOLDER.fullmatch(value) is not None
-
-
-class Placeholders:
-    """Secret values and their placeholders, for one recording (or one replay)."""
-
-    def __init__(self) -> None:
-        self._of: dict[str, str] = {}
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"<Placeholders: {len(self._of)} secrets>"
-
-    def of(self, name: str, value: str) -> str:
-        """The placeholder of ``value``, a secret (first) seen in field ``name``."""
-        if not value or is_placeholder(value):
-            return value
-        with self._lock:
-            found = self._of.get(value)
-            if found is None:
-                count = self._counts[name] = self._counts.get(name, 0) + 1
-                found = self._of[value] = f"[redacted:{name}:{count}]"
-            return found
-
-    def learn(self, value: Any) -> None:
-        """Give every secret field's string in a JSON value its placeholder."""
-        if isinstance(value, dict):
-            for name, item in value.items():
-                if name in redact.secret_fields() and isinstance(item, str):
-                    self.of(name, item)
-                else:
-                    self.learn(item)
-        elif isinstance(value, list):
-            for item in value:
-                self.learn(item)
-
-    def json(self, value: Any) -> Any:
-        """``value`` with each secret field's string replaced by its placeholder, and every
-        secret known replaced inside the other strings."""
-        if isinstance(value, dict):
-            secrets = redact.secret_fields()
-            return {
-                self.text(name): (
-                    self.of(name, item)
-                    if name in secrets and isinstance(item, str)
-                    else self.json(item)
-                )
-                for name, item in value.items()
-            }
-        if isinstance(value, list):
-            return [self.json(item) for item in value]
-        return self.text(value) if isinstance(value, str) else value
-
-    def text(self, text: str) -> str:
-        """``text`` with every secret known (of 6 characters or more) replaced."""
-        with self._lock:
-            known = sorted(self._of.items(), key=lambda pair: -len(pair[0]))
-        for value, placeholder in known:
-            if len(value) >= SCRUB_MIN and value in text:
-                text = text.replace(value, placeholder)
-        return text
-
-
-def parse_body(body: bytes | str | None) -> tuple[str | None, Any, bool]:
-    """(text, parsed JSON, is JSON) of a body; text ``None`` for no body or bytes that are not
-    UTF-8."""
-    if body is None:
-        return None, None, False
-    if isinstance(body, bytes):
-        try:
-            body = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return None, None, False
-    try:
-        return body, json.loads(body), True
-    except ValueError:
-        return body, None, False
 
 
 def _text(value: Any) -> str:
@@ -159,8 +76,11 @@ class Recorder:
     exchange is redacted and the file written under one lock).
     """
 
-    def __init__(self, path: str | os.PathLike[str], env: Environment, base_url: str) -> None:
-        self.path = Path(path).expanduser()
+    def __init__(
+        self, path: str | os.PathLike[str] | None, env: Environment, base_url: str
+    ) -> None:
+        """``path`` None: a recording in memory only (what :func:`history_document` makes)."""
+        self.path = Path(path).expanduser() if path is not None else None
         self.env, self.base_url = env, base_url
         self.placeholders = Placeholders()
         if env.client_secret:
@@ -170,6 +90,8 @@ class Recorder:
         self._head, self._closing = self._frame()
         self._end = 0  # where the closing brackets start in the file
         self._whole = True  # the next exchange writes the whole file (none yet; a failed write)
+        if self.path is None:
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._write()
@@ -188,6 +110,8 @@ class Recorder:
             entry = self._entry(response, op)
             text = _indent(json.dumps(entry, indent=2, ensure_ascii=False), "      ")
             self._entries.append(text)
+            if self.path is None:
+                return
             try:
                 if self._whole:
                     self._write()
@@ -231,6 +155,7 @@ class Recorder:
 
     def _write(self) -> None:
         """Write the whole file, atomically."""
+        assert self.path is not None
         head = (self._head + self._entries_text()).encode()
         handle, temporary = tempfile.mkstemp(
             dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
@@ -247,6 +172,7 @@ class Recorder:
     def _append(self, text: str) -> None:
         """Put ``text`` (an entry and its separator) before the closing brackets, which follow
         it again: one write, at the end of the file."""
+        assert self.path is not None
         data = text.encode()
         written = data + self._closing.encode()
         handle = os.open(self.path, os.O_WRONLY)
@@ -277,7 +203,8 @@ class Recorder:
         found.learn(sent)
         found.learn(got)
         elapsed = response.elapsed.total_seconds()
-        started = datetime.now(UTC).timestamp() - elapsed
+        answered = getattr(response, "answered_at", None) or datetime.now(UTC)
+        started = answered.timestamp() - elapsed
         ms = round(elapsed * 1000, 3)
         return {
             "startedDateTime": datetime.fromtimestamp(started, UTC)
@@ -444,3 +371,12 @@ def carry(session: _Session, user: _S) -> _S:
     if (adapter := _TRANSPORTS.get(session)) is not None:
         answer_from(user, adapter)
     return user
+
+
+def history_document(session: Any) -> str:
+    """A HAR 1.2 document of the exchanges ``session``'s history keeps, redacted as a recording
+    is (placeholders of its own); what ``session.exchanges`` and ``ck.export(session)`` read."""
+    recorder = Recorder(None, session.env, session.base_url)
+    for response in session._history.responses():
+        recorder.add(response, session.operation_of(response.request))
+    return recorder.document()

@@ -55,7 +55,8 @@ from .. import spec
 from ..errors import ConfigurationError, ReplayMissError
 from ._config import DEFAULT_SCOPE, Environment, _flag, settings
 from ._guard import KINDS, environment_kind
-from ._recording import answer_from, is_placeholder, parse_body
+from ._placeholders import is_placeholder, parse_body
+from ._recording import answer_from
 from ._retry import RetryPolicy
 from ._session import ConnectSession
 

@@ -14,10 +14,10 @@ lands in :attr:`ConnectSession.history`. Every request, whatever path it takes, 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from contextlib import suppress
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -176,6 +176,12 @@ class ConnectSession(requests.Session):
 
     conformance = _conformance.Findings()  # where answers did not fit the spec: a DataFrame
 
+    @property
+    def exchanges(self) -> list[dict[str, Any]]:
+        """The exchanges the history keeps (request and answer, headers and bodies), as HAR
+        1.2 entries, oldest first, redacted as a recording is."""
+        return list(json.loads(_recording.history_document(self))["log"]["entries"])
+
     # -- requests plumbing -----------------------------------------------------------------
 
     def _url(self, url: str) -> str:
@@ -259,7 +265,8 @@ class ConnectSession(requests.Session):
                     )
                 log.debug("%s %s attempt %d: %s", method, path, attempt, error)
                 if delay is None:
-                    self._record(method, path, op, None, started, attempt, "transport")
+                    elapsed = policy.clock() - started
+                    self._history.record(self.env.name, method, path, op, None, elapsed, attempt)
                     self._remember(op, path, ident, doubt)
                     raise writes.in_doubt(error, op, ident, doubt) from None
             except OSError as exc:
@@ -288,7 +295,11 @@ class ConnectSession(requests.Session):
                         doubt = None  # its outcome is known: carried out, once
                     response.attempts = attempt  # type: ignore[attr-defined]
                     response.doubt = doubt  # type: ignore[attr-defined]
-                    self._record(method, path, op, status, started, attempt, error_code(response))
+                    self._history.record(
+                        *(self.env.name, method, path, op, status, policy.clock() - started),
+                        *(attempt, error_code(response)),
+                        None if kwargs.get("stream") else response,  # a stream is the caller's
+                    )
                     self._remember(op, path, ident, doubt)
                     return _recording.recorded(self, response)  # when recording: redacted
                 response.close()
@@ -302,29 +313,6 @@ class ConnectSession(requests.Session):
         back (see :mod:`connect_kit.client._writes`)."""
         if doubt is not None and op is not None and ident is not None:
             writes.IN_DOUBT.add((self.base_url, op.name, path, ident))
-
-    def _record(
-        self,
-        method: str | None,
-        path: str,
-        op: Operation | None,
-        status: int | None,
-        started: float,
-        attempts: int,
-        error_code: Any,
-    ) -> None:
-        row = {
-            "time": datetime.now(UTC),
-            "env": self.env.name,
-            "method": method,
-            "path": path,
-            "operation": op.name if op else None,
-            "status": status,
-            "elapsed_ms": round((self.retry.clock() - started) * 1000, 1),
-            "attempts": attempts,
-            "error_code": None if error_code is None else str(error_code),
-        }
-        self._history.add(row)
 
     # -- tokens ----------------------------------------------------------------------------
 

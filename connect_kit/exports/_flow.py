@@ -24,9 +24,8 @@ from urllib.parse import urlencode, urlsplit
 from .. import _redact as redact
 from .. import spec
 from ..client import Recorder, Result, recorder_of
-from ..client._recording import is_placeholder
+from ..client._placeholders import is_placeholder
 from ..client._replay import load as load_recording
-from ..errors import ConfigurationError
 from ._collection import Collection, Path, Request
 
 IDS = ("id",)
@@ -232,10 +231,4 @@ def har_path_of(source: Any) -> str | os.PathLike[str] | None:
     recorder = recorder_of(source)
     if recorder is not None:
         return recorder.path
-    if hasattr(source, "history") and hasattr(source, "call"):
-        raise ConfigurationError(
-            "export() of a session needs its recording, and this session does not record: "
-            'connect with record="flow.har" (ck.connect("dev", record="flow.har")), make the '
-            "calls, then export the session (or the .har file)"
-        )
     return None

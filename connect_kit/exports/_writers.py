@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..client import Result
+from ..client import ConnectSession, Result, recorder_of
+from ..client._recording import history_document
 from ..errors import ConfigurationError
 from . import _har, _http, _hurl, _postman, _pytest_module
 from ._collection import Collection
@@ -43,10 +45,16 @@ def _collection(source: Any) -> tuple[Collection, Any, str]:
         results = list(source)
         env = results[0].request.env if results and isinstance(results[0], Result) else "dev"
         return from_results(results), results, env or "dev"
+    if isinstance(source, ConnectSession) and recorder_of(source) is None:
+        text = history_document(source)  # the exchanges its history keeps, redacted
+        with tempfile.TemporaryDirectory() as folder:
+            kept = Path(folder) / "history.har"
+            kept.write_text(text)
+            return from_har(kept), text, source.env.name.removeprefix("sandbox:")
     har = har_path_of(source)
     if har is None:
         raise TypeError(
-            "export() takes a HAR file's path, a Recorder, a recording session or a list of "
+            "export() takes a session, a HAR file's path, a Recorder or a list of "
             f"Results, not {type(source).__name__}"
         )
     path = Path(har)
@@ -63,8 +71,9 @@ def export(source: Any, path: str | os.PathLike[str], format: str | None = None)
     """Write a flow for another tool: HAR, ``.http``, Postman, Hurl or a pytest module.
 
     Args:
-        source: a HAR recording (its path, a ``Recorder``, or a session connected with
-            ``record=``), a list of :class:`~connect_kit.Result`, or a loaded ``Collection``.
+        source: a session (what its history keeps, or its recording when it was connected
+            with ``record=``), a HAR recording (its path or a ``Recorder``), a list of
+            :class:`~connect_kit.Result`, or a loaded ``Collection``.
         path: the file to write; its name tells the format (``.har``, ``.http``, ``.hurl``,
             ``.py``, ``NAME.postman_collection.json``, with ``NAME.postman_environment.json``
             written beside it).
@@ -90,6 +99,8 @@ def export(source: Any, path: str | os.PathLike[str], format: str | None = None)
     if key == "har":
         if isinstance(behind, Path):
             text = behind.read_text()
+        elif isinstance(behind, str):
+            text = behind
         elif isinstance(behind, list):
             text = _har.render(behind)
         else:
