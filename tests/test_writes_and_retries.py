@@ -124,6 +124,27 @@ def test_an_unknown_outcome_says_so_and_sending_again_reads_it_back(sandbox, dev
     assert [o["id"] for o in orders] == [order_id]
 
 
+def test_a_create_carried_out_whose_read_back_is_lost_too_says_so_and_stays_in_doubt(
+    sandbox, dev, unique
+):
+    user_id, order_id = f"lost2-{unique}", f"lost2-order-{unique}"
+    new_user(dev, user_id)
+    hold_id = hold(dev, user_id)
+    with session_for(sandbox) as session:  # the default policy: the create is sent again
+        session.auth.token()
+        sandbox.faults("dev", lose_rate=1.0)  # every answer lost: the create's, the read-back's
+        with pytest.raises(TransportError) as caught:
+            order_through(session, user_id, order_id, hold_id)
+        sandbox.reset_faults()
+        error = caught.value
+        assert error.may_have_been_processed
+        assert "was carried out" in str(error) and "same order_id" in str(error)
+        again = order_through(session, user_id, order_id, hold_id)  # as the error says
+    assert again.recovered and again.json["id"] == order_id
+    orders = sandbox.instances["dev"].state.find("order", user_id=user_id)
+    assert [o["id"] for o in orders] == [order_id]
+
+
 def test_a_create_without_its_own_id_is_never_sent_twice(sandbox, dev, unique):
     user_id = f"noid-{unique}"
     new_user(dev, user_id)

@@ -133,7 +133,7 @@ class Result:
 
     def __repr__(self) -> str:
         ms = self.elapsed.total_seconds() * 1000
-        what = self.operation.records or "record"
+        what = self.operation.records or "records"
         count = len(self.records)
         return (
             f"<Result {self.operation.name} {self.status_code} in {ms:.0f} ms from "

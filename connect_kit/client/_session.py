@@ -359,7 +359,10 @@ class ConnectSession(requests.Session):
             error = self._error(op, response)
             key = (self.base_url, op.name, path)
             if writes.recoverable(op, error, payload, key, getattr(response, "doubt", None)):
-                return self._read_back(op, path_params, payload)
+                try:
+                    return self._read_back(op, path_params, payload)
+                except ConnectError as failed:  # carried out; reading it back is still owed
+                    raise writes.read_back_failed(failed, op, key, payload) from None
             raise error
         result = Result(
             op,

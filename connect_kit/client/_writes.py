@@ -114,7 +114,32 @@ def in_doubt(
         return error
     error.may_have_been_processed = True
     note = recovery(op, ident, doubt)
-    error.args = (f"{error.args[0]}. {note}" if error.args else note, *error.args[1:])
+    if isinstance(error, APIError):  # after the server's own words, as a hint is
+        error.hint = f"{note} {error.hint}" if error.hint else note
+        return error
+    head = str(error.args[0]).rstrip(". ") if error.args else ""
+    error.args = (f"{head}. {note}" if head else note, *error.args[1:])
+    return error
+
+
+def read_back_failed(
+    error: ConnectError, op: Operation, where: tuple[str, str, str], payload: Any
+) -> ConnectError:
+    """``error``, which ended the read-back of a create that was carried out (sending it again
+    met "already exists"): it says so, and the create stays in doubt, so that sending it again
+    reads it back again rather than failing as a duplicate."""
+    ident = identity(op, payload)
+    if ident is not None:
+        IN_DOUBT.add((*where, ident))
+    error.may_have_been_processed = True
+    note = (
+        f"{op.name} was carried out (sending it again met 'already exists'), but reading it "
+        f"back with {op.read_back} failed. Send it again with the same {op.identity} "
+        f"({ident!r}) to read it back."
+    )
     if isinstance(error, APIError):
-        error.message = f"{error.message}. {note}"
+        error.hint = f"{note} {error.hint}" if error.hint else note
+        return error
+    head = str(error.args[0]).rstrip(". ") if error.args else ""
+    error.args = (f"{head}. {note}" if head else note, *error.args[1:])
     return error
