@@ -1,4 +1,5 @@
-"""A real browser drives the composer in JupyterLab: pick, fill, Send, read the table.
+"""A real browser drives the composer in JupyterLab (pick, fill, Send, read the table) and
+runs the teaching notebooks (Run All), saving screenshots of their key outputs.
 
 JupyterLab serves a copy of notebooks/ against the embedded sandbox (no INSTACART_*
 variables); Playwright drives Debian's Chromium, which ``make test`` installs.
@@ -367,6 +368,100 @@ def test_the_delivery_flow_in_a_real_browser(jupyterlab, tmp_path):
         finally:
             try:
                 page.screenshot(path=str(shots / "browser-flow-page.png"), full_page=True)
+            except Exception as exc:  # the screenshot must not hide the real failure
+                print(f"no screenshot: {exc}")
+            context.close()
+
+
+# The teaching notebooks, run as a reader runs them: Run All in JupyterLab. Each key output is
+# named by a line of its cell's source and a text it must show; its screenshot is saved to
+# test-output/browser-<notebook>-<label>.png.
+KEY_OUTPUTS = {
+    "01_getting_started.ipynb": [
+        ("stores", "stores.frame", FIRST_STORE),
+        ("field-errors", "except ck.errors.InvalidRequestError", "nothing was sent"),
+        ("prod-guard", "except ck.errors.ProdWriteRefused", "prod"),
+        ("history", "dev.history", "/v2/fulfillment/stores/delivery"),
+    ],
+    "06_delivery.ipynb": [
+        ("stores", 'stores = dev.call("find_delivery_stores"', FIRST_STORE),
+        (
+            "validation",
+            'dev.call("validate_items", location_code=location_code, items=wrong)',
+            "2000",
+        ),
+        ("slots", '"list_delivery_service_options",', "availability.available"),
+        ("order", "order = dev.call(", "brand_new"),
+        ("update", '"update_order", user_id=user_id, order_id=order_id, items=new_items', "lb"),
+        ("refused", 'dev.call("cancel_order", user_id=user_id, order_id=order_id)', "no longer"),
+        ("timeline", 'driver.advance(to="delivered")', "delivered"),
+        ("canceled", 'canceled = dev.call("cancel_order"', "retailer_driven"),
+    ],
+}
+
+
+def _code_cell_index(name: str, marker: str) -> int:
+    """The index, among the notebook's code cells, of the one whose source holds ``marker``."""
+    notebook = json.loads((ROOT / "notebooks" / name).read_text())
+    sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    found = [index for index, source in enumerate(sources) if marker in source]
+    assert len(found) == 1, f"{name}: {len(found)} code cells hold {marker!r}"
+    return found[0]
+
+
+@pytest.mark.parametrize("name", sorted(KEY_OUTPUTS))
+def test_teaching_notebook_runs_all_in_a_real_browser(jupyterlab, tmp_path, name):
+    """Run All, wait for the last cell, no error anywhere on the page, key outputs shown."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token, chromium = jupyterlab
+    shots = ROOT / "test-output"
+    shots.mkdir(exist_ok=True)
+    stem = name.removesuffix(".ipynb")
+    key_cells = [
+        (label, _code_cell_index(name, marker), text) for label, marker, text in KEY_OUTPUTS[name]
+    ]
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1900, "height": 1800},
+        )
+        context.set_default_timeout(30_000)
+        page = context.pages[0] if context.pages else context.new_page()
+        try:
+            page.goto(f"{base}/lab/tree/{name}?token={token}", timeout=45_000)
+            notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
+            cells = notebook.locator(".jp-CodeCell")
+            expect(cells.first).to_be_visible(timeout=45_000)
+            status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
+            expect(status.first).to_be_visible(timeout=45_000)  # the kernel has started
+            started = time.monotonic()
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+            prompts = cells.locator(".jp-InputPrompt")
+            expect(prompts.last).to_have_text(re.compile(r"\[(\*|\d+)\]"))  # queued or done
+            running = notebook.locator(".jp-InputPrompt", has_text="[*]")
+            expect(running).to_have_count(0, timeout=180_000)
+            # an error output (or anything on stderr) anywhere in the notebook fails the run
+            stderr = notebook.locator('[data-mime-type="application/vnd.jupyter.stderr"]')
+            assert stderr.count() == 0, f"{name}: {stderr.all_text_contents()}"
+            numbered = [text for text in prompts.all_text_contents() if re.search(r"\[\d+\]", text)]
+            assert len(numbered) == cells.count(), f"{name}: not every cell ran"
+            print(f"{name}: Run All took {time.monotonic() - started:.1f} s in the browser")
+
+            for label, index, text in key_cells:
+                cell = cells.nth(index)
+                output = cell.locator(".jp-OutputArea")
+                expect(output).to_contain_text(text)
+                cell.scroll_into_view_if_needed()
+                cell.screenshot(path=str(shots / f"browser-{stem}-{label}.png"))
+        finally:
+            try:
+                page.screenshot(path=str(shots / f"browser-{stem}-page.png"))
             except Exception as exc:  # the screenshot must not hide the real failure
                 print(f"no screenshot: {exc}")
             context.close()
