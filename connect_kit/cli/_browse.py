@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _output
+
+if TYPE_CHECKING:
+    from ..spec.base import Operation
 
 
 def ops(args: argparse.Namespace) -> int:
@@ -23,19 +26,7 @@ def ops(args: argparse.Namespace) -> int:
         return 1
     chosen = [op for op in OPERATIONS.values() if args.area in (None, op.area)]
     if args.json:
-        rows: list[dict[str, Any]] = [
-            {
-                "name": op.name,
-                "method": op.method,
-                "path": op.path,
-                "area": op.area,
-                "summary": op.summary,
-                "changes_state": op.mutating,
-                "deprecated": op.deprecated,
-                "replacement": op.replacement,
-            }
-            for op in chosen
-        ]
+        rows: list[dict[str, Any]] = [_summary(op) for op in chosen]
         print(_output.dumps(rows))
         return 0
     name_width = max(len(op.name) for op in chosen)
@@ -61,14 +52,7 @@ def describe(args: argparse.Namespace) -> int:
         return 1
     if args.json:
         card = {
-            "name": op.name,
-            "method": op.method,
-            "path": op.path,
-            "area": op.area,
-            "summary": op.summary,
-            "changes_state": op.mutating,
-            "deprecated": op.deprecated,
-            "replacement": op.replacement,
+            **_summary(op),
             "docs": docs_page(op.name),
             "fields": [{column: row[column] for column in COLUMNS} for row in rows(op)],
         }
@@ -76,3 +60,17 @@ def describe(args: argparse.Namespace) -> int:
     else:
         print(text(op))
     return 0
+
+
+def _summary(op: Operation) -> dict[str, Any]:
+    """An operation in a line of JSON: what ``ops --json`` lists and ``describe --json`` opens."""
+    return {
+        "name": op.name,
+        "method": op.method,
+        "path": op.path,
+        "area": op.area,
+        "summary": op.summary,
+        "changes_state": op.mutating,
+        "deprecated": op.deprecated,
+        "replacement": op.replacement,
+    }
