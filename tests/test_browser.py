@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from tools import need
 
 ROOT = Path(__file__).parent.parent
@@ -79,13 +80,7 @@ def jupyterlab(browser_tools: Path, tmp_path: Path) -> Iterator[tuple[str, str, 
     the Chromium to drive it with)."""
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    state = tmp_path / "jupyter"
-    settings = state / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # no "receive Jupyter news?" toast over the notebook
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
+    state = tmp_path / "jupyter"  # no "Jupyter news?" toast: make's defaults for the venv
     env = {name: value for name, value in os.environ.items() if not name.startswith("INSTACART_")}
     env.update(
         JUPYTER_CONFIG_DIR=str(state / "config"),
@@ -125,6 +120,19 @@ def jupyterlab(browser_tools: Path, tmp_path: Path) -> Iterator[tuple[str, str, 
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=5)
+
+
+def test_jupyterlab_asks_nothing_about_news_as_make_lab_opens_it(jupyterlab):
+    """The venv's JupyterLab defaults (``make`` writes them): no news question, no update
+    check; a user's own settings would still win."""
+    base, token, _ = jupyterlab
+    plugin = "@jupyterlab/apputils-extension:notification"
+    answer = requests.get(f"{base}/lab/api/settings/{plugin}?token={token}", timeout=30)
+    defaults = answer.json()["schema"]["properties"]
+    assert (defaults["fetchNews"]["default"], defaults["checkForUpdates"]["default"]) == (
+        "false",
+        False,
+    )
 
 
 def test_composer_sends_from_a_real_browser(jupyterlab, tmp_path):
