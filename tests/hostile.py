@@ -9,8 +9,8 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,30 +107,26 @@ def hostile_server(
 
 
 @contextmanager
-def trickling_server(
-    tmp_path: Path, head: bytes, every: float = 0.1, seconds: float = 10.0
+def raw_tls_server(
+    tmp_path: Path,
+    name: str,
+    serve: Callable[[ssl.SSLSocket, threading.Event], None],
+    env: str | None = None,
 ) -> Iterator[Environment]:
-    """A raw TLS server that answers every request by sending ``head`` one byte every
-    ``every`` seconds for up to ``seconds`` (headers that never end: no HTTP server library
-    would write them so slowly)."""
-    certificates = make_certificates(tmp_path / "trickle")
+    """A TLS server of its own CA on loopback that hands each connection, once TLS is up, to
+    ``serve(tls, stop)``: for answers no HTTP server library would give (``stop`` is set when
+    the server closes); the environment is called ``env`` (default: ``name``)."""
+    certificates = make_certificates(tmp_path / name)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(certificates.cert_file, certificates.key_file)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
 
-    def serve(conn: socket.socket) -> None:
+    def handle(conn: socket.socket) -> None:
         try:
             with context.wrap_socket(conn, server_side=True) as tls:
-                tls.settimeout(seconds)
-                tls.recv(65536)
-                ends = time.monotonic() + seconds
-                for byte in itertools.cycle(head):
-                    if stop.is_set() or time.monotonic() > ends:
-                        break
-                    tls.sendall(bytes([byte]))
-                    time.sleep(every)
+                serve(tls, stop)
         except OSError:
             pass
 
@@ -140,16 +136,46 @@ def trickling_server(
                 conn, _ = listener.accept()
             except OSError:
                 continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield loopback("trickle", listener.getsockname()[1], certificates.ca_file)
+        yield loopback(env or name, listener.getsockname()[1], certificates.ca_file)
     finally:
         stop.set()
         thread.join(5)
         listener.close()
+
+
+def trickling_server(
+    tmp_path: Path, head: bytes, every: float = 0.1, seconds: float = 10.0
+) -> AbstractContextManager[Environment]:
+    """A raw TLS server that answers every request by sending ``head`` one byte every
+    ``every`` seconds for up to ``seconds`` (headers that never end: no HTTP server library
+    would write them so slowly)."""
+
+    def serve(tls: ssl.SSLSocket, stop: threading.Event) -> None:
+        tls.settimeout(seconds)
+        tls.recv(65536)
+        ends = time.monotonic() + seconds
+        for byte in itertools.cycle(head):
+            if stop.is_set() or time.monotonic() > ends:
+                break
+            tls.sendall(bytes([byte]))
+            time.sleep(every)
+
+    return raw_tls_server(tmp_path, "trickle", serve)
+
+
+def silent_server(tmp_path: Path) -> AbstractContextManager[Environment]:
+    """A raw TLS server that accepts, reads the request, and never answers."""
+
+    def serve(tls: ssl.SSLSocket, stop: threading.Event) -> None:
+        tls.recv(65536)
+        stop.wait(10)  # holds the connection open, answering nothing
+
+    return raw_tls_server(tmp_path, "silent", serve, env="dev")
 
 
 def json_of(data: Any, status: int = 200) -> JSONResponse:

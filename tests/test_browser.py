@@ -122,6 +122,31 @@ def jupyterlab(browser_tools: Path, tmp_path: Path) -> Iterator[tuple[str, str, 
             server.wait(timeout=5)
 
 
+def _launch(playwright, chromium: Path, tmp_path: Path, size: tuple[int, int]):
+    """Debian's Chromium, headless, with a profile of the test's own: (context, page)."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "chromium-profile"),
+        executable_path=str(chromium),
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": size[0], "height": size[1]},
+    )
+    context.set_default_timeout(30_000)
+    return context, context.pages[0] if context.pages else context.new_page()
+
+
+def _open(page, base: str, token: str, name: str):
+    """Notebook ``name`` opened in JupyterLab, its kernel started: its panel."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/lab/tree/{name}?token={token}", timeout=45_000)
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
+    expect(notebook.locator(".jp-CodeCell").first).to_be_visible(timeout=45_000)
+    status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
+    expect(status.first).to_be_visible(timeout=45_000)  # the kernel has started
+    return notebook
+
+
 def test_jupyterlab_asks_nothing_about_news_as_make_lab_opens_it(jupyterlab):
     """The venv's JupyterLab defaults (``make`` writes them): no news question, no update
     check; a user's own settings would still win."""
@@ -141,21 +166,9 @@ def test_composer_sends_from_a_real_browser(jupyterlab, tmp_path):
     base, token, chromium = jupyterlab
     shot = tmp_path / "browser-composer.png"
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1800},
-        )
-        context.set_default_timeout(30_000)
-        page = context.pages[0] if context.pages else context.new_page()
+        context, page = _launch(playwright, chromium, tmp_path, (1400, 1800))
         try:
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", timeout=45_000)
-            notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
-            expect(notebook.locator(".jp-CodeCell").first).to_be_visible(timeout=45_000)
-            status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
-            expect(status.first).to_be_visible(timeout=45_000)  # the kernel has started
+            notebook = _open(page, base, token, NOTEBOOK)
 
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
@@ -234,11 +247,7 @@ ITEMS = [{"line_num": "1", "count": 1, "item": {"upc": "987665788999"}}]
 def _open_and_run(page, base: str, token: str, name: str):
     from playwright.sync_api import expect
 
-    page.goto(f"{base}/lab/tree/{name}?token={token}", timeout=45_000)
-    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
-    expect(notebook.locator(".jp-CodeCell").first).to_be_visible(timeout=45_000)
-    status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
-    expect(status.first).to_be_visible(timeout=45_000)  # the kernel has started
+    notebook = _open(page, base, token, name)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     expect(notebook.locator(".jp-CodeCell .widget-tab")).to_have_count(2, timeout=60_000)
@@ -257,15 +266,7 @@ def test_the_delivery_flow_in_a_real_browser(jupyterlab, tmp_path):
     shots = ROOT / "test-output"
     shots.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 2200},
-        )
-        context.set_default_timeout(30_000)
-        page = context.pages[0] if context.pages else context.new_page()
+        context, page = _launch(playwright, chromium, tmp_path, (1400, 2200))
 
         def shot(name: str, where=None) -> None:
             (where or page).screenshot(path=str(shots / f"browser-flow-{name}.png"))
@@ -430,22 +431,10 @@ def test_teaching_notebook_runs_all_in_a_real_browser(jupyterlab, tmp_path, name
         (label, _code_cell_index(name, marker), text) for label, marker, text in KEY_OUTPUTS[name]
     ]
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1900, "height": 1800},
-        )
-        context.set_default_timeout(30_000)
-        page = context.pages[0] if context.pages else context.new_page()
+        context, page = _launch(playwright, chromium, tmp_path, (1900, 1800))
         try:
-            page.goto(f"{base}/lab/tree/{name}?token={token}", timeout=45_000)
-            notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
+            notebook = _open(page, base, token, name)
             cells = notebook.locator(".jp-CodeCell")
-            expect(cells.first).to_be_visible(timeout=45_000)
-            status = page.locator(".jp-StatusBar-Widget", has_text="Idle")
-            expect(status.first).to_be_visible(timeout=45_000)  # the kernel has started
             started = time.monotonic()
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()

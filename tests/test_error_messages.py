@@ -12,9 +12,6 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import pytest
 import requests
 import trustme
 from helpers import ADDRESS
-from hostile import bearer, hostile_server, json_of, loopback
+from hostile import bearer, hostile_server, json_of, silent_server
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -45,7 +42,6 @@ from connect_kit.errors import (
     TransportError,
 )
 from connect_kit.sandbox import Sandbox
-from connect_kit.serve.tls import make_certificates
 
 FIND = {"find_by": ADDRESS}
 SECRET = "canary-secret-3f9d2c71e5a84b06"  # must never show in any message
@@ -76,42 +72,6 @@ def free_port() -> int:
     """A loopback port that nothing listens on (bound, then let go)."""
     with socket.create_server(("127.0.0.1", 0)) as sock:
         return sock.getsockname()[1]
-
-
-@contextmanager
-def silent_server(tmp_path: Path) -> Iterator[Environment]:
-    """A TLS server that accepts, reads the request, and never answers."""
-    certificates = make_certificates(tmp_path / "silent")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(certificates.cert_file, certificates.key_file)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve(conn: socket.socket) -> None:
-        try:
-            with context.wrap_socket(conn, server_side=True) as tls:
-                tls.recv(65536)
-                stop.wait(10)  # holds the connection open, answering nothing
-        except OSError:
-            pass
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield loopback("dev", listener.getsockname()[1], certificates.ca_file)
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
 
 
 # -- transport and TLS ---------------------------------------------------------------------
